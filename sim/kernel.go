@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -29,50 +29,45 @@ type EventID struct {
 // Valid reports whether id was returned by Schedule (it may have fired since).
 func (id EventID) Valid() bool { return id.gen != 0 }
 
-// entry is one element of the 4-ary heap: 16 bytes, so the four children of
-// a node share one 64-byte cache line. key holds the insertion sequence in
-// its high bits and the slot of the payload in its low bits; comparing keys
-// therefore compares sequences.
-type entry struct {
-	at  Time
-	key uint64
-}
-
 const (
+	// An entry's key holds the insertion sequence in its high bits and the
+	// slot in its low bits, so comparing keys compares sequences.
 	slotBits = 28 // up to 268 M pending events
 	slotMask = 1<<slotBits - 1
 	maxSeq   = 1<<(64-slotBits) - 1
-	// heapPad entries precede heap[0] in its backing array so that the
-	// children of node i (4i+1 … 4i+4) start on a multiple of 4 entries.
-	heapPad = 3
 )
-
-// slotData is the payload of a pending event. A nil handler marks a free or
-// cancelled slot.
-type slotData struct {
-	h    Handler
-	arg  uint64
-	kind int32
-	gen  uint32
-}
 
 // Kernel is a discrete-event scheduler. It is not safe for concurrent use: a
 // run is single-threaded by design.
+//
+// Each scheduled event holds a slot until its queue entry is popped (fired
+// or discarded): gens[slot] is odd while the event is pending and is bumped
+// to even when it fires or is cancelled, so an EventID (slot, odd gen) stops
+// matching once its event is over, and Cancel costs O(1). gens is 4 bytes a
+// slot, so the check made for every popped entry mostly hits the cache; the
+// entry itself carries the handler, kind and argument.
 type Kernel struct {
-	now     Time
-	seq     uint64
-	events  uint64
-	heap    []entry // a window of phys starting at phys[heapPad]
-	phys    []entry
-	slots   []slotData
-	free    []uint32
-	live    int
-	stopped bool
+	now      Time
+	seq      uint64
+	events   uint64
+	q        queue
+	gens     []uint32
+	free     []uint32 // slots not in use; cap(free) ≥ len(gens)
+	live     int      // pending events
+	dead     int      // cancelled events whose entries are still queued
+	stopped  bool
+	handlers handlerTable
 }
+
+// purgeMin is the number of cancelled entries below which they are left to
+// be discarded when they reach the front of the queue.
+const purgeMin = 1024
 
 // NewKernel returns an empty kernel at time 0.
 func NewKernel() *Kernel {
 	k := &Kernel{}
+	k.q.init()
+	k.handlers.init()
 	k.Grow(64)
 	return k
 }
@@ -89,24 +84,19 @@ func (k *Kernel) Pending() int { return k.live }
 // Grow reserves room for n queued events, so that a model that knows its
 // size avoids growing the queue during the run.
 func (k *Kernel) Grow(n int) {
-	if cap(k.heap) < n {
-		// Large allocations are page aligned, so phys[0] — and with it every
-		// group of four children — is cache-line aligned.
-		phys := make([]entry, heapPad+n)
-		copy(phys[heapPad:], k.heap)
-		k.phys = phys
-		k.heap = phys[heapPad : heapPad+len(k.heap)]
+	if n > cap(k.gens) {
+		k.gens = slices.Grow(k.gens, n-len(k.gens))
+		k.free = slices.Grow(k.free, n-len(k.free))
 	}
-	if cap(k.slots) < n {
-		s := make([]slotData, len(k.slots), n)
-		copy(s, k.slots)
-		k.slots = s
-	}
+	k.q.grow(n)
 }
 
 // Schedule arranges for h to receive an event of the given kind and argument
 // at time at. A time in the past is treated as now. h must not be nil.
 func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
+	if h == nil {
+		panic("sim: Schedule with a nil Handler")
+	}
 	if at < k.now {
 		at = k.now
 	}
@@ -115,25 +105,26 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 		slot = k.free[n-1]
 		k.free = k.free[:n-1]
 	} else {
-		if len(k.slots) > slotMask {
-			panic("sim: more than 268 million pending events")
+		if len(k.gens) > slotMask {
+			panic("sim: more than 268 million queued events")
 		}
-		slot = uint32(len(k.slots))
-		k.slots = append(k.slots, slotData{})
+		slot = uint32(len(k.gens))
+		k.gens = append(k.gens, 0)
+		if cap(k.free) < len(k.gens) {
+			// Keep room for every slot so that freeing one never allocates.
+			k.free = slices.Grow(k.free, cap(k.gens))
+		}
 	}
-	s := &k.slots[slot]
-	s.gen++
-	if s.gen == 0 {
-		s.gen = 1
-	}
-	s.h, s.kind, s.arg = h, kind, arg
+	g := k.gens[slot] + 1 // odd: pending
+	k.gens[slot] = g
 	if k.seq == maxSeq {
 		k.renumber()
 	}
 	k.seq++
-	k.push(entry{at: at, key: k.seq<<slotBits | uint64(slot)})
+	hk := uint64(k.handlers.ref(h))<<32 | uint64(uint32(kind))
+	k.q.push(entry{at: at, key: k.seq<<slotBits | uint64(slot), arg: arg, hk: hk})
 	k.live++
-	return EventID{slot: slot, gen: s.gen}
+	return EventID{slot: slot, gen: g}
 }
 
 // After schedules an event d after now.
@@ -142,17 +133,19 @@ func (k *Kernel) After(d time.Duration, h Handler, kind int32, arg uint64) Event
 }
 
 // Cancel stops a pending event from firing and reports whether it was still
-// pending. It costs O(1): the heap entry is discarded when it reaches the top.
+// pending. It costs O(1): the queue entry is discarded when it reaches the
+// front, or when cancelled entries outnumber pending ones (so that re-armed
+// timers cannot fill memory).
 func (k *Kernel) Cancel(id EventID) bool {
-	if id.gen == 0 || int(id.slot) >= len(k.slots) {
+	if id.gen&1 == 0 || int(id.slot) >= len(k.gens) || k.gens[id.slot] != id.gen {
 		return false
 	}
-	s := &k.slots[id.slot]
-	if s.gen != id.gen || s.h == nil {
-		return false
-	}
-	s.h = nil
+	k.gens[id.slot]++ // even: over
 	k.live--
+	k.dead++
+	if k.dead >= purgeMin && k.dead > k.live {
+		k.purge()
+	}
 	return true
 }
 
@@ -164,26 +157,26 @@ func (k *Kernel) Stop() { k.stopped = true }
 // until, unless until is Never or Stop was called.
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
-	for len(k.heap) > 0 && !k.stopped {
-		top := k.heap[0]
-		if top.at > until {
+	for !k.stopped {
+		e := k.q.peek()
+		if e == nil || e.at > until {
 			break
 		}
-		// Load the payload before sifting so that its cache miss overlaps
-		// with the heap's.
-		slot := uint32(top.key & slotMask)
-		s := &k.slots[slot]
-		h, kind, arg := s.h, s.kind, s.arg
-		s.h = nil
-		k.pop()
+		ev := *e
+		slot := uint32(ev.key & slotMask)
+		g := k.gens[slot] // load before popping so that a miss overlaps it
+		h := k.handlers.unref(ev.handler())
+		k.q.pop()
 		k.free = append(k.free, slot)
-		if h == nil { // cancelled
+		if g&1 == 0 { // cancelled
+			k.dead--
 			continue
 		}
+		k.gens[slot] = g + 1
 		k.live--
-		k.now = top.at
+		k.now = ev.at
 		k.events++
-		h.HandleEvent(k, Event{At: top.at, Kind: kind, Arg: arg})
+		h.HandleEvent(k, Event{At: ev.at, Kind: ev.kind(), Arg: ev.arg})
 	}
 	if !k.stopped && until != Never && k.now < until {
 		k.now = until
@@ -192,101 +185,51 @@ func (k *Kernel) Run(until Time) {
 
 // NextAt is the time of the earliest pending event, or Never.
 func (k *Kernel) NextAt() Time {
-	for len(k.heap) > 0 {
-		top := k.heap[0]
-		slot := uint32(top.key & slotMask)
-		if k.slots[slot].h != nil {
-			return top.at
-		}
-		k.pop()
-		k.free = append(k.free, slot)
-	}
-	return Never
-}
-
-func less(a, b entry) bool {
-	return a.at < b.at || (a.at == b.at && a.key < b.key)
-}
-
-// push and pop implement a 4-ary min-heap: half the depth of a binary heap,
-// with each node's children in one cache line.
-func (k *Kernel) push(e entry) {
-	if len(k.heap) == cap(k.heap) {
-		k.Grow(2 * cap(k.heap))
-	}
-	h := k.heap[:len(k.heap)+1]
-	k.heap = h
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) >> 2
-		if !less(e, h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
-	}
-	h[i] = e
-}
-
-// pop removes heap[0]. It walks the hole down to a leaf along the smaller
-// children and then sifts the former last entry up from there (Floyd's
-// method): the last entry usually belongs near the bottom, so this saves
-// most comparisons against it.
-func (k *Kernel) pop() {
-	h := k.heap
-	n := len(h) - 1
-	last := h[n]
-	h = h[:n]
-	k.heap = h
-	if n == 0 {
-		return
-	}
-	i := 0
 	for {
-		c := 4*i + 1
-		if c >= n {
-			break
+		e := k.q.peek()
+		if e == nil {
+			return Never
 		}
-		m := c
-		if c+3 < n {
-			if less(h[c+1], h[m]) {
-				m = c + 1
-			}
-			if less(h[c+2], h[m]) {
-				m = c + 2
-			}
-			if less(h[c+3], h[m]) {
-				m = c + 3
-			}
-		} else {
-			for j := c + 1; j < n; j++ {
-				if less(h[j], h[m]) {
-					m = j
-				}
-			}
+		slot := uint32(e.key & slotMask)
+		if k.gens[slot]&1 == 1 {
+			return e.at
 		}
-		h[i] = h[m]
-		i = m
+		k.handlers.unref(e.handler())
+		k.q.pop()
+		k.free = append(k.free, slot)
+		k.dead--
 	}
-	for i > 0 {
-		p := (i - 1) >> 2
-		if !less(last, h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
-	}
-	h[i] = last
 }
 
-// renumber reassigns insertion sequences 1…n in the current order when the
-// sequence space is exhausted (after 6.9e10 events), preserving every tie.
+// purge drops the entries of cancelled events from the queue.
+func (k *Kernel) purge() {
+	k.q.filter(func(e *entry) bool {
+		slot := uint32(e.key & slotMask)
+		if k.gens[slot]&1 == 1 {
+			return true
+		}
+		k.free = append(k.free, slot)
+		k.handlers.unref(e.handler())
+		return false
+	})
+	k.dead = 0
+}
+
+// renumber maps the insertion sequences of all queued entries onto 1…n,
+// keeping their order, when the sequence space is exhausted (after 6.9e10
+// events). The map is monotone, so every tie and the heap order of near
+// are preserved wherever the entries are.
 func (k *Kernel) renumber() {
-	h := k.heap
-	sort.Slice(h, func(a, b int) bool { return less(h[a], h[b]) })
-	for i := range h {
-		h[i].key = uint64(i+1)<<slotBits | h[i].key&slotMask
-	}
-	// A sorted array is a valid heap.
-	k.seq = uint64(len(h))
+	seqs := make([]uint64, 0, k.q.len())
+	k.q.filter(func(e *entry) bool {
+		seqs = append(seqs, e.key>>slotBits)
+		return true
+	})
+	slices.Sort(seqs)
+	k.q.filter(func(e *entry) bool {
+		r, _ := slices.BinarySearch(seqs, e.key>>slotBits)
+		e.key = uint64(r+1)<<slotBits | e.key&slotMask
+		return true
+	})
+	k.seq = uint64(len(seqs))
 }

@@ -1,0 +1,39 @@
+# iotsim — common tasks. `make test` is the test command CI runs.
+GO      ?= go
+PKGS    := ./...
+BIN     := bin/iotsim
+
+.PHONY: build test bench bench-kernel bench-fleet run lint fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/iotsim
+
+# The default test run: unit, statistical, golden and end-to-end tests.
+test:
+	$(GO) test -count=1 $(PKGS)
+
+# Every benchmark whose figure BENCHMARKS.md records (takes several minutes).
+bench: bench-kernel bench-fleet
+	$(GO) test -run XXX -bench . -benchmem ./models/... ./metrics/... ./experiments/output/...
+
+bench-kernel:
+	$(GO) test -run XXX -bench . -benchtime 10000000x ./sim
+
+bench-fleet:
+	$(GO) test -run XXX -bench Fleet -benchtime 1x -timeout 30m ./experiments
+
+# Runs the shipped quick-start experiment.
+run:
+	$(GO) run ./cmd/iotsim run experiments/quickstart.toml
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Short fuzzing of every parser (FUZZTIME per target).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzParseHeader -fuzztime $(FUZZTIME) ./protocols/udp
+
+clean:
+	rm -rf bin out

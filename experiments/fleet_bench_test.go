@@ -1,0 +1,100 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"syscall"
+	"testing"
+
+	"github.com/iotsim/iotsim/experiments/config"
+	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/topologies"
+)
+
+// fleetExperiment is the scale scenario of the foundation issue: n UDP
+// devices sending 64-byte readings every 60 s, starts staggered over the
+// first minute, for one simulated hour over a 1 % Bernoulli, 10 ms link to
+// one server.
+func fleetExperiment(n int) string {
+	return fmt.Sprintf(`
+name = "fleet"
+duration = "1h"
+drain = "1s"
+[links.access]
+loss = { model = "bernoulli", p = 0.01 }
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+delay = { dist = "constant", value = "0s" }
+[coap_servers.collector]
+link = "server"
+[devices.sensor]
+count = %d
+link = "access"
+attach = "collector"
+protocol = "udp"
+workload = { kind = "periodic", interval = "60s", payload = 64 }
+ramp = "60s"
+`, n)
+}
+
+// BenchmarkFleet100k runs the scale scenario end to end, all four tables
+// written, and reports delivered messages and events per wall second and
+// the peak resident memory per device.
+func BenchmarkFleet100k(b *testing.B) {
+	const n = 100_000
+	text := fleetExperiment(n)
+	exp, src, err := config.Load("fleet.toml", []byte(text), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runs, err := Plan(src, exp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var delivered, events int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Execute(context.Background(), runs, Options{Out: b.TempDir(), Tables: exp.Output.Tables, Workers: 1, Text: []byte(text)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		delivered += res[0].Info.MsgsDelivered
+		events += res[0].Info.Events
+	}
+	b.StopTimer()
+	secs := b.Elapsed().Seconds()
+	b.ReportMetric(secs/float64(b.N), "wall-s/run")
+	b.ReportMetric(float64(delivered)/secs, "delivered-msgs/s")
+	b.ReportMetric(float64(events)/secs, "events/s")
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)*1024/n, "peak-RSS-B/device")
+	}
+}
+
+// BenchmarkIdleDeviceMemory measures the heap a built but idle UDP device
+// costs: node, two link directions, workload state, message stream and its
+// pending event.
+func BenchmarkIdleDeviceMemory(b *testing.B) {
+	const n = 100_000
+	exp, _, err := config.Load("fleet.toml", []byte(fleetExperiment(n)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var perDevice float64
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		w, err := topologies.Build(exp, topologies.Options{Seed: 1, Sink: metrics.Discard{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(w)
+	}
+	b.ReportMetric(perDevice, "bytes/device")
+}

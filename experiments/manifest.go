@@ -1,0 +1,59 @@
+package experiments
+
+import (
+	"runtime"
+	"time"
+)
+
+// Manifest is manifest.json: the resolved experiment, versions, and the
+// wall-clock figures that must never enter a data file.
+type Manifest struct {
+	Tool             string        `json:"tool"`
+	Version          string        `json:"version"`
+	GoVersion        string        `json:"go_version"`
+	File             string        `json:"file"`
+	ExperimentSHA256 string        `json:"experiment_sha256"`
+	Sets             []string      `json:"sets,omitempty"`
+	Experiment       any           `json:"experiment"`
+	Text             string        `json:"experiment_text"`
+	Runs             []ManifestRun `json:"runs"`
+	Finished         string        `json:"finished_utc"`
+	WallSeconds      float64       `json:"wall_seconds"`
+	Workers          int           `json:"workers"`
+}
+
+// ManifestRun is one run in the manifest.
+type ManifestRun struct {
+	RunID       string  `json:"run_id"`
+	Seed        int64   `json:"seed"`
+	Point       int     `json:"point"`
+	Rep         int     `json:"rep"`
+	Params      []any   `json:"params,omitempty"`
+	WallSeconds float64 `json:"wall_seconds"`
+	Events      int64   `json:"events"`
+}
+
+func manifest(runs []Run, results []Result, opts Options, wall time.Duration) Manifest {
+	m := Manifest{
+		Tool:             "iotsim",
+		Version:          Version,
+		GoVersion:        runtime.Version(),
+		File:             opts.File,
+		ExperimentSHA256: experimentHash(opts.Text),
+		Sets:             opts.Sets,
+		Experiment:       runs[0].Exp,
+		Text:             string(opts.Text),
+		Finished:         time.Now().UTC().Format(time.RFC3339),
+		WallSeconds:      wall.Seconds(),
+		Workers:          opts.Workers,
+	}
+	for i, r := range runs {
+		mr := ManifestRun{RunID: r.ID, Seed: r.Seed, Point: r.Point, Rep: r.Rep,
+			WallSeconds: results[i].Wall.Seconds(), Events: results[i].Info.Events}
+		for _, p := range r.Params {
+			mr.Params = append(mr.Params, map[string]any{"path": p.Path, "value": p.Value})
+		}
+		m.Runs = append(m.Runs, mr)
+	}
+	return m
+}

@@ -1,0 +1,25 @@
+// Package output writes and reads iotsim's Parquet tables, the files named in
+// spec/output.md: one file per (table, run) under OUT/<table>/run=<run_id>/,
+// OUT/runs.parquet, and OUT/manifest.json.
+//
+// A RunWriter is the metrics.Sink of one run. Its row methods only copy the
+// row into a batch (no allocation once warm); each table file has its own
+// goroutine that encodes full batches with parquet-go, so encoding overlaps
+// with the simulation. Row groups and pages are cut at row counts only, never
+// at wall-clock moments, so the same rows give byte-identical files whatever
+// the timing, GOMAXPROCS or --workers.
+//
+// Every file is written under a temporary name in its final folder — a dot,
+// the final name, then ".tmp" (".part-0.parquet.tmp", ".runs.parquet.tmp") —
+// and renamed into place only once complete, so an interrupted run leaves no
+// half-written file where a reader's glob would find it.
+//
+// File settings: zstd compression on every column; every string column
+// dictionary-encoded (with a per-column dictionary limit, past which a row
+// group falls back to plain encoding); row groups of at most RowGroupRows
+// rows; CreatedBy "iotsim"; the caller's key-value metadata, sorted by key.
+// Nullable columns hold real Parquet NULLs.
+//
+// The package knows the tables' columns and nothing of how a run produces
+// them: it must not import the simulator, the topologies or the protocols.
+package output

@@ -1,0 +1,143 @@
+package topologies
+
+import (
+	"fmt"
+
+	"github.com/iotsim/iotsim/experiments/config"
+	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/models/link"
+	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/models/workload"
+	"github.com/iotsim/iotsim/protocols/udp"
+	"github.com/iotsim/iotsim/sim"
+)
+
+// Packet kinds on the UDP layer (network.Packet.Kind).
+const (
+	kindUDPData uint16 = iota + 1
+)
+
+// kindName is the packets-table name of a packet's kind.
+func kindName(p *network.Packet) string {
+	if p.Layer == network.UDP && p.Kind == kindUDPData {
+		return "DATA"
+	}
+	return "UNKNOWN"
+}
+
+// udpGroup drives the devices of one group that send plain datagrams. It is
+// the sim.Handler of their send events; the event argument is the device's
+// index in the group, so no per-device handler value is needed.
+type udpGroup struct {
+	w       *World
+	params  workload.Params
+	payload int
+	server  network.NodeID
+	devs    []udpDevice
+}
+
+type udpDevice struct {
+	node   network.NodeID
+	stream metrics.StreamID
+	src    workload.Source
+}
+
+// addDeviceGroup creates the nodes and applications of one device group.
+func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[string]*link.Params) error {
+	prof, err := w.profile(g.Profile)
+	if err != nil {
+		return fmt.Errorf("devices.%s: %w", name, err)
+	}
+	if g.Protocol != config.ProtoUDP {
+		return fmt.Errorf("devices.%s.protocol: %q is not implemented yet (this build simulates \"udp\" devices)", name, g.Protocol)
+	}
+	server, ok := w.servers[g.Attach]
+	if !ok {
+		return fmt.Errorf("devices.%s.attach: %q is not a broker or coap_server", name, g.Attach)
+	}
+	grp := &udpGroup{
+		w:       w,
+		params:  workloadParams(&g.Workload),
+		payload: g.Workload.Payload,
+		server:  server,
+		devs:    make([]udpDevice, g.Count),
+	}
+	seed := w.Net.Seed()
+	serverName := w.nodes[server].name
+	for i := range grp.devs {
+		dev := &grp.devs[i]
+		nodeName := fmt.Sprintf("%s-%d", name, i)
+		dev.node = w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], network.Core, g.Profile, prof)
+		dev.stream = w.Msgs.NewStream(metrics.StreamInfo{
+			Src: nodeName, Dst: serverName, Group: name, Protocol: config.ProtoUDP,
+		})
+		st := sim.NewStream(seed, nodeName, "workload")
+		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)
+		dev.src = workload.NewSource(&grp.params, st, start)
+		grp.scheduleNext(uint64(i))
+	}
+	return nil
+}
+
+func workloadParams(c *config.Workload) workload.Params {
+	p := workload.Params{
+		Interval: c.Interval.D(),
+		Jitter:   c.Jitter.D(),
+		Rate:     float64(c.Rate),
+		Check:    c.Check.D(),
+		P:        c.P,
+		Payload:  c.Payload,
+	}
+	switch c.Kind {
+	case config.WorkloadPeriodic:
+		p.Kind = workload.Periodic
+	case config.WorkloadPoisson:
+		p.Kind = workload.Poisson
+	case config.WorkloadThreshold:
+		p.Kind = workload.Threshold
+	default:
+		p.Kind = workload.None
+	}
+	return p
+}
+
+// scheduleNext schedules device i's next send, if its workload has one
+// before the end of the generation period.
+func (g *udpGroup) scheduleNext(i uint64) {
+	at, ok := g.devs[i].src.Next()
+	if ok && at < g.w.genEnd {
+		g.w.K.Schedule(at, g, 0, i)
+	}
+}
+
+// HandleEvent is a device's send time: one datagram to its server.
+func (g *udpGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
+	dev := &g.devs[ev.Arg]
+	w := g.w
+	ref := w.Msgs.Send(dev.stream, g.payload, ev.At)
+	w.Msgs.Transmitted(ref)
+	w.nodes[dev.node].msgsSent++
+	w.Net.Send(network.Packet{
+		Src:   dev.node,
+		Dst:   g.server,
+		Bytes: int32(udp.WireBytes(g.payload)),
+		Layer: network.UDP,
+		Kind:  kindUDPData,
+		Msg:   uint32(ref) + 1,
+	})
+	g.scheduleNext(ev.Arg)
+}
+
+// udpSink is the receiving application of brokers, CoAP servers and
+// gateways for plain datagrams: it counts them.
+type udpSink struct{ w *World }
+
+func (s *udpSink) Receive(now sim.Time, p *network.Packet) {
+	if p.Layer != network.UDP || p.Msg == 0 {
+		return
+	}
+	ref := metrics.MsgRef(p.Msg - 1)
+	s.w.Msgs.Delivered(ref, now)
+	s.w.Msgs.Finish(ref)
+	s.w.nodes[p.Dst].msgsReceived++
+}
