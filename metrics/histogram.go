@@ -7,8 +7,9 @@ import "math/bits"
 // to within 1/subBuckets (0.4 %) of its value while memory stays fixed
 // (128 KiB) however many values are added. Values below subBuckets are exact.
 type Histogram struct {
-	counts []uint64
-	n      uint64
+	counts   []uint64
+	n        uint64
+	min, max int64 // exact extremes; quantiles are clamped to them
 }
 
 const (
@@ -42,6 +43,15 @@ func (h *Histogram) Add(v int64) {
 	if h.counts == nil {
 		h.counts = make([]uint64, 64*subBuckets)
 	}
+	if v < 0 {
+		v = 0
+	}
+	if h.n == 0 || v < h.min {
+		h.min = v
+	}
+	if h.n == 0 || v > h.max {
+		h.max = v
+	}
 	h.counts[bucketOf(v)]++
 	h.n++
 }
@@ -68,10 +78,8 @@ func (h *Histogram) Quantile(q float64) float64 {
 		seen += c
 		if seen >= rank {
 			lo, hi := lowerBound(b), lowerBound(b+1)
-			if hi-lo <= 1 {
-				return float64(lo)
-			}
-			return float64(lo) + float64(hi-lo-1)/2
+			mid := float64(lo) + float64(hi-lo-1)/2
+			return min(max(mid, float64(h.min)), float64(h.max))
 		}
 	}
 	return float64(lowerBound(len(h.counts) - 1))

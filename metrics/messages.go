@@ -2,32 +2,43 @@ package metrics
 
 import "github.com/iotsim/iotsim/sim"
 
-// StreamID names a message stream: one sender, one intended receiver, one
-// topic or path. seq and in_order are defined per stream.
-type StreamID uint32
-
 // MsgRef refers to one (message, receiver) pair that is still being tracked.
 type MsgRef uint32
 
-// StreamInfo describes a stream. The strings should be long-lived (node and
-// group names built once), since every row of the stream refers to them.
+// StreamInfo is what the streams of one kind share: the intended receiver,
+// group, protocol, QoS and topic. The strings should be long-lived (built
+// once per group), since every row refers to them.
 type StreamInfo struct {
-	Src, Dst, Group, Protocol, TopicOrPath string
-	QoS                                    int32
+	Dst, Group, Protocol, TopicOrPath string
+	QoS                               int32
 }
 
-type streamState struct {
-	info         StreamInfo
+// Stream is one message stream — one sender, one intended receiver, one
+// topic or path — over which seq and in_order are defined. Its owner (the
+// sending device, say) embeds it, so that sending touches memory the sender
+// already has in cache, and must not move it while messages are tracked.
+type Stream struct {
+	Src          string
+	Info         *StreamInfo
 	nextSeq      int64
 	maxDelivered int64 // highest seq delivered so far, −1 before any
 }
 
+// Init prepares a stream from src with the shared description info.
+func (s *Stream) Init(src string, info *StreamInfo) {
+	*s = Stream{Src: src, Info: info, maxDelivered: -1}
+}
+
+// Sent is the number of messages tracked on the stream so far.
+func (s *Stream) Sent() int64 { return s.nextSeq }
+
 type msgState struct {
+	stream      *Stream
 	msgID       int64
+	order       int64 // tracking order, for a deterministic FinishAll
 	seq         int64
 	sentNs      int64
 	deliveredNs int64
-	stream      StreamID
 	payload     int32
 	copies      int32
 	tx          int32
@@ -41,12 +52,11 @@ type msgState struct {
 // (message, receiver) to the sink as soon as the message is finished, so
 // memory is bounded by the messages in flight, not by the run.
 type Messages struct {
-	sink    Sink
-	streams []streamState
-	msgs    []msgState
-	free    []MsgRef
-	nextID  int64
-	row     MessageRow
+	sink Sink
+	msgs []msgState
+	free []MsgRef
+	next int64 // next msg_id
+	row  MessageRow
 
 	// Aggregates for the runs table.
 	Sent       int64 // application messages (one per publication or request)
@@ -62,28 +72,18 @@ func NewMessages(sink Sink) *Messages {
 	return &Messages{sink: sink}
 }
 
-// NewStream registers a stream and returns its id.
-func (m *Messages) NewStream(info StreamInfo) StreamID {
-	m.streams = append(m.streams, streamState{info: info, maxDelivered: -1})
-	return StreamID(len(m.streams) - 1)
-}
-
-// Stream returns the description of a stream.
-func (m *Messages) Stream(s StreamID) *StreamInfo { return &m.streams[s].info }
-
 // NewMessage counts one application message and returns its msg_id. Call
 // Track once for each of its intended receivers.
 func (m *Messages) NewMessage() int64 {
-	id := m.nextID
-	m.nextID++
+	id := m.next
+	m.next++
 	m.Sent++
 	return id
 }
 
 // Track starts tracking message msgID towards the receiver of stream s and
 // assigns it the stream's next seq.
-func (m *Messages) Track(msgID int64, s StreamID, payload int, now sim.Time) MsgRef {
-	st := &m.streams[s]
+func (m *Messages) Track(msgID int64, s *Stream, payload int, now sim.Time) MsgRef {
 	var ref MsgRef
 	if n := len(m.free); n > 0 {
 		ref = m.free[n-1]
@@ -93,20 +93,21 @@ func (m *Messages) Track(msgID int64, s StreamID, payload int, now sim.Time) Msg
 		ref = MsgRef(len(m.msgs) - 1)
 	}
 	m.msgs[ref] = msgState{
-		msgID:   msgID,
-		seq:     st.nextSeq,
-		sentNs:  int64(now),
 		stream:  s,
+		msgID:   msgID,
+		order:   m.Expected,
+		seq:     s.nextSeq,
+		sentNs:  int64(now),
 		payload: int32(payload),
 		live:    true,
 	}
-	st.nextSeq++
+	s.nextSeq++
 	m.Expected++
 	return ref
 }
 
 // Send is NewMessage plus Track for a message with a single receiver.
-func (m *Messages) Send(s StreamID, payload int, now sim.Time) MsgRef {
+func (m *Messages) Send(s *Stream, payload int, now sim.Time) MsgRef {
 	return m.Track(m.NewMessage(), s, payload, now)
 }
 
@@ -125,7 +126,7 @@ func (m *Messages) Delivered(r MsgRef, now sim.Time) {
 		return
 	}
 	ms.deliveredNs = int64(now)
-	st := &m.streams[ms.stream]
+	st := ms.stream
 	ms.inOrder = ms.seq > st.maxDelivered
 	if ms.inOrder {
 		st.maxDelivered = ms.seq
@@ -142,16 +143,17 @@ func (m *Messages) Finish(r MsgRef) {
 	if !ms.live {
 		return
 	}
-	st := &m.streams[ms.stream]
+	st := ms.stream
+	info := st.Info
 	row := &m.row
 	*row = MessageRow{
 		MsgID:         ms.msgID,
-		Src:           st.info.Src,
-		Dst:           st.info.Dst,
-		Group:         st.info.Group,
-		Protocol:      st.info.Protocol,
-		QoS:           st.info.QoS,
-		TopicOrPath:   st.info.TopicOrPath,
+		Src:           st.Src,
+		Dst:           info.Dst,
+		Group:         info.Group,
+		Protocol:      info.Protocol,
+		QoS:           info.QoS,
+		TopicOrPath:   info.TopicOrPath,
 		Seq:           ms.seq,
 		PayloadBytes:  ms.payload,
 		SentNs:        ms.sentNs,
@@ -167,14 +169,13 @@ func (m *Messages) Finish(r MsgRef) {
 	}
 	m.sink.Message(row)
 	ms.live = false
+	ms.stream = nil
 	m.free = append(m.free, r)
 }
 
-// FinishAll writes the rows of every message still tracked, in msg_id order
-// of their tracking slots (deterministic), at the end of a run.
+// FinishAll writes the rows of every message still tracked, in the order
+// they were tracked, at the end of a run.
 func (m *Messages) FinishAll() {
-	// Slots are reused LIFO, so slot order is not msg_id order; sort the
-	// live refs by (msg_id, stream) for a stable, readable tail.
 	var live []MsgRef
 	for i := range m.msgs {
 		if m.msgs[i].live {

@@ -3,11 +3,5 @@ package metrics
 import "sort"
 
 func sortRefs(refs []MsgRef, msgs []msgState) {
-	sort.Slice(refs, func(a, b int) bool {
-		x, y := &msgs[refs[a]], &msgs[refs[b]]
-		if x.msgID != y.msgID {
-			return x.msgID < y.msgID
-		}
-		return x.stream < y.stream
-	})
+	sort.Slice(refs, func(a, b int) bool { return msgs[refs[a]].order < msgs[refs[b]].order })
 }

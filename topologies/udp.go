@@ -33,13 +33,15 @@ type udpGroup struct {
 	params  workload.Params
 	payload int
 	server  network.NodeID
+	info    metrics.StreamInfo // shared by the group's streams
 	devs    []udpDevice
 }
 
+// udpDevice is everything a send touches, kept together for the cache.
 type udpDevice struct {
 	node   network.NodeID
-	stream metrics.StreamID
 	src    workload.Source
+	stream metrics.Stream
 }
 
 // addDeviceGroup creates the nodes and applications of one device group.
@@ -63,19 +65,18 @@ func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[str
 		devs:    make([]udpDevice, g.Count),
 	}
 	seed := w.Net.Seed()
-	serverName := w.nodes[server].name
+	grp.info = metrics.StreamInfo{Dst: w.nodes[server].name, Group: name, Protocol: config.ProtoUDP}
 	for i := range grp.devs {
 		dev := &grp.devs[i]
 		nodeName := fmt.Sprintf("%s-%d", name, i)
 		dev.node = w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], network.Core, g.Profile, prof)
-		dev.stream = w.Msgs.NewStream(metrics.StreamInfo{
-			Src: nodeName, Dst: serverName, Group: name, Protocol: config.ProtoUDP,
-		})
+		dev.stream.Init(nodeName, &grp.info)
 		st := sim.NewStream(seed, nodeName, "workload")
 		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)
 		dev.src = workload.NewSource(&grp.params, st, start)
 		grp.scheduleNext(uint64(i))
 	}
+	w.udpGroups = append(w.udpGroups, grp)
 	return nil
 }
 
@@ -114,9 +115,8 @@ func (g *udpGroup) scheduleNext(i uint64) {
 func (g *udpGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	dev := &g.devs[ev.Arg]
 	w := g.w
-	ref := w.Msgs.Send(dev.stream, g.payload, ev.At)
+	ref := w.Msgs.Send(&dev.stream, g.payload, ev.At)
 	w.Msgs.Transmitted(ref)
-	w.nodes[dev.node].msgsSent++
 	w.Net.Send(network.Packet{
 		Src:   dev.node,
 		Dst:   g.server,
@@ -126,6 +126,14 @@ func (g *udpGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 		Msg:   uint32(ref) + 1,
 	})
 	g.scheduleNext(ev.Arg)
+}
+
+// finish copies the per-device counters into the world's node table.
+func (g *udpGroup) finish() {
+	for i := range g.devs {
+		d := &g.devs[i]
+		g.w.nodes[d.node].msgsSent = d.stream.Sent()
+	}
 }
 
 // udpSink is the receiving application of brokers, CoAP servers and

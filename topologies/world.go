@@ -46,15 +46,16 @@ type World struct {
 	Net  *network.Network
 	Msgs *metrics.Messages
 
-	exp      *config.Experiment
-	sink     metrics.Sink
-	packets  bool
-	nodes    []nodeInfo // by network.NodeID; 0 is the core
-	servers  map[string]network.NodeID
-	gateways map[string][]network.NodeID
-	genEnd   sim.Time // workloads generate messages before this
-	end      sim.Time // the run ends here (duration + drain)
-	pktRow   metrics.PacketRow
+	exp       *config.Experiment
+	sink      metrics.Sink
+	packets   bool
+	nodes     []nodeInfo // by network.NodeID; 0 is the core
+	servers   map[string]network.NodeID
+	gateways  map[string][]network.NodeID
+	genEnd    sim.Time // workloads generate messages before this
+	end       sim.Time // the run ends here (duration + drain)
+	pktRow    metrics.PacketRow
+	udpGroups []*udpGroup
 }
 
 // Build creates the world of one run of a validated experiment.
@@ -189,6 +190,9 @@ func (w *World) Hop(now sim.Time, via network.NodeID, up bool, p *network.Packet
 // flight and one devices row per node, and returns the run's totals.
 func (w *World) Finish() metrics.RunRow {
 	w.Msgs.FinishAll()
+	for _, g := range w.udpGroups {
+		g.finish()
+	}
 	span := w.K.Now().Sub(0)
 	var row metrics.RunRow
 	var d metrics.DeviceRow

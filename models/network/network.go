@@ -76,8 +76,6 @@ type Stats struct {
 type node struct {
 	name     string
 	class    string
-	parent   NodeID
-	depth    uint8
 	up, down link.Direction
 	ep       Endpoint
 	stats    Stats
@@ -90,14 +88,18 @@ type Network struct {
 	seed  uint64
 	obs   Observer
 	nodes []node
-	pkts  []Packet
-	free  []uint32
+	// The tree is kept apart from the (large) node records so that routing
+	// decisions touch a few compact, cache-resident arrays.
+	parent []NodeID
+	depth  []uint8
+	pkts   []Packet
+	free   []uint32
 }
 
 // New returns a network with only the core node. Link randomness is derived
 // from seed and each node's name.
 func New(k *sim.Kernel, seed uint64, obs Observer) *Network {
-	return &Network{k: k, seed: seed, obs: obs, nodes: []node{{name: "core"}}}
+	return &Network{k: k, seed: seed, obs: obs, nodes: []node{{name: "core"}}, parent: []NodeID{Core}, depth: []uint8{0}}
 }
 
 // Grow reserves room for n more nodes.
@@ -106,6 +108,8 @@ func (n *Network) Grow(extra int) {
 		ns := make([]node, len(n.nodes), len(n.nodes)+extra)
 		copy(ns, n.nodes)
 		n.nodes = ns
+		n.parent = append(make([]NodeID, 0, len(n.nodes)+extra), n.parent...)
+		n.depth = append(make([]uint8, 0, len(n.nodes)+extra), n.depth...)
 	}
 }
 
@@ -115,13 +119,13 @@ func (n *Network) Grow(extra int) {
 func (n *Network) AddNode(name, class string, p *link.Params, parent NodeID) NodeID {
 	id := NodeID(len(n.nodes))
 	n.nodes = append(n.nodes, node{
-		name:   name,
-		class:  class,
-		parent: parent,
-		depth:  n.nodes[parent].depth + 1,
-		up:     link.NewDirection(p, n.seed, name+"/up"),
-		down:   link.NewDirection(p, n.seed, name+"/down"),
+		name:  name,
+		class: class,
+		up:    link.NewDirection(p, n.seed, name+"/up"),
+		down:  link.NewDirection(p, n.seed, name+"/down"),
 	})
+	n.parent = append(n.parent, parent)
+	n.depth = append(n.depth, n.depth[parent]+1)
 	return id
 }
 
@@ -135,7 +139,7 @@ func (n *Network) Name(id NodeID) string { return n.nodes[id].name }
 func (n *Network) LinkClass(id NodeID) string { return n.nodes[id].class }
 
 // Parent is the node the access link of id leads to.
-func (n *Network) Parent(id NodeID) NodeID { return n.nodes[id].parent }
+func (n *Network) Parent(id NodeID) NodeID { return n.parent[id] }
 
 // Stats returns the node's packet counters.
 func (n *Network) Stats(id NodeID) Stats { return n.nodes[id].stats }
@@ -197,7 +201,7 @@ func (n *Network) forward(now sim.Time, slot uint32) {
 		via, up, sender = next, false, at
 		dir = &n.nodes[next].down
 	} else {
-		next = n.nodes[at].parent
+		next = n.parent[at]
 		via, up, sender = at, true, at
 		dir = &n.nodes[at].up
 	}
@@ -224,17 +228,17 @@ func (n *Network) release(slot uint32) {
 
 // isAncestor reports whether a is x or one of x's ancestors.
 func (n *Network) isAncestor(a, x NodeID) bool {
-	da := n.nodes[a].depth
-	for n.nodes[x].depth > da {
-		x = n.nodes[x].parent
+	da := n.depth[a]
+	for n.depth[x] > da {
+		x = n.parent[x]
 	}
 	return x == a
 }
 
 // childToward is the child of a on the path to its descendant x.
 func (n *Network) childToward(a, x NodeID) NodeID {
-	for n.nodes[x].parent != a {
-		x = n.nodes[x].parent
+	for n.parent[x] != a {
+		x = n.parent[x]
 	}
 	return x
 }

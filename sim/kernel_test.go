@@ -1,0 +1,747 @@
+package sim
+
+import (
+	"container/heap"
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+)
+
+// recorder is a Handler that logs what it receives and may stop the kernel.
+type recorder struct {
+	name  string
+	fired []fired
+	stop  bool // call Stop from every event
+}
+
+type fired struct {
+	by   string
+	at   Time
+	kind int32
+	arg  uint64
+}
+
+func (r *recorder) HandleEvent(k *Kernel, ev Event) {
+	if ev.At != k.Now() {
+		panic(fmt.Sprintf("event at %v handled at Now() = %v", ev.At, k.Now()))
+	}
+	r.fired = append(r.fired, fired{r.name, ev.At, ev.Kind, ev.Arg})
+	if r.stop {
+		k.Stop()
+	}
+}
+
+// sharedLog lets several handlers append to one log, to check the order of
+// events across handlers.
+type sharedLog struct {
+	name string
+	log  *[]fired
+	stop bool
+}
+
+func (s *sharedLog) HandleEvent(k *Kernel, ev Event) {
+	*s.log = append(*s.log, fired{s.name, ev.At, ev.Kind, ev.Arg})
+	if s.stop {
+		k.Stop()
+	}
+}
+
+// A timeDist draws the time of a new event given the current time; times
+// before now are allowed (the kernel clamps them).
+type timeDist struct {
+	name string
+	draw func(s *Stream, now Time) Time
+}
+
+// timeDists stress the queue: ties, skew, far outliers, single instants,
+// huge spans and times at Never.
+var timeDists = []timeDist{
+	{"ties", func(s *Stream, now Time) Time { return now + Time(s.IntN(4)) }},
+	{"uniform", func(s *Stream, now Time) Time { return now + Time(s.IntN(1_000_000)) }},
+	{"exp", func(s *Stream, now Time) Time { return now + Time(s.Exp()*1e9) }},
+	{"bimodal", func(s *Stream, now Time) Time {
+		if s.Bernoulli(0.9) {
+			return now + Time(s.IntN(1000))
+		}
+		return now + 60e9 + Time(s.IntN(1e9))
+	}},
+	{"instant", func(s *Stream, now Time) Time { return max(now, 5e9) }},
+	{"wide", func(s *Stream, now Time) Time { return now.Add(time.Duration(1) << s.IntN(63)) }},
+	{"never", func(s *Stream, now Time) Time {
+		switch s.IntN(4) {
+		case 0:
+			return Never
+		case 1:
+			return Never - Time(s.IntN(3))
+		}
+		return now + Time(s.IntN(100))
+	}},
+	{"past", func(s *Stream, now Time) Time { return now - 50 + Time(s.IntN(100)) }},
+}
+
+// TestOrderStatic schedules thousands of events up front, cancels some and
+// checks that the rest fire in the order of a stable sort by time.
+func TestOrderStatic(t *testing.T) {
+	for _, n := range []int{1, 10, 100, 5000, 30000} {
+		for _, d := range timeDists {
+			t.Run(fmt.Sprintf("%s/%d", d.name, n), func(t *testing.T) {
+				s := NewStream(uint64(n), "static", d.name)
+				k := NewKernel()
+				var log []fired
+				hs := []*sharedLog{{name: "a", log: &log}, {name: "b", log: &log}, {name: "c", log: &log}}
+				type sched struct {
+					at        Time
+					arg       uint64
+					by        string
+					cancelled bool
+				}
+				want := make([]sched, n)
+				ids := make([]EventID, n)
+				for i := range want {
+					at := max(d.draw(&s, 0), 0)
+					h := hs[s.IntN(3)]
+					want[i] = sched{at: at, arg: uint64(i), by: h.name}
+					ids[i] = k.Schedule(at, h, int32(i%5), uint64(i))
+				}
+				live := n
+				for i := range want {
+					if s.Bernoulli(0.2) {
+						if !k.Cancel(ids[i]) {
+							t.Fatalf("Cancel(pending %d) = false", i)
+						}
+						want[i].cancelled = true
+						live--
+					}
+				}
+				if k.Pending() != live {
+					t.Fatalf("Pending() = %d; want %d", k.Pending(), live)
+				}
+				sort.SliceStable(want, func(a, b int) bool { return want[a].at < want[b].at })
+				k.Run(Never)
+				var got []sched
+				for _, f := range log {
+					if f.kind != int32(f.arg%5) {
+						t.Fatalf("event %d has kind %d", f.arg, f.kind)
+					}
+					got = append(got, sched{at: f.at, arg: f.arg, by: f.by})
+				}
+				want = slices.DeleteFunc(want, func(x sched) bool { return x.cancelled })
+				if !slices.Equal(got, want) {
+					t.Fatalf("fired %d events, want %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+				}
+				if k.Pending() != 0 || k.Events() != uint64(live) {
+					t.Errorf("after Run: Pending() = %d, Events() = %d; want 0, %d", k.Pending(), k.Events(), live)
+				}
+				if live > 0 && k.Now() != want[len(want)-1].at {
+					t.Errorf("Now() = %v; want %v", k.Now(), want[len(want)-1].at)
+				}
+			})
+		}
+	}
+}
+
+func firstDiff[T comparable](a, b []T) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// refQueue is the reference for TestOrderDynamic: container/heap ordered by
+// (time, sequence), with cancelled events removed from the heap directly.
+type refQueue struct {
+	now  Time
+	seq  int
+	evs  refHeap
+	byID map[int]*refEvent
+}
+
+type refEvent struct {
+	at       Time
+	seq, tag int
+	index    int
+}
+
+type refHeap []*refEvent
+
+func (h refHeap) Len() int { return len(h) }
+func (h refHeap) Less(i, j int) bool {
+	return h[i].at < h[j].at || (h[i].at == h[j].at && h[i].seq < h[j].seq)
+}
+func (h refHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *refHeap) Push(x any) { e := x.(*refEvent); e.index = len(*h); *h = append(*h, e) }
+func (h *refHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
+}
+
+func (r *refQueue) schedule(at Time, tag int) {
+	r.seq++
+	e := &refEvent{at: max(at, r.now), seq: r.seq, tag: tag}
+	heap.Push(&r.evs, e)
+	r.byID[tag] = e
+}
+
+func (r *refQueue) cancel(tag int) bool {
+	e, ok := r.byID[tag]
+	if !ok {
+		return false
+	}
+	heap.Remove(&r.evs, e.index)
+	delete(r.byID, tag)
+	return true
+}
+
+func (r *refQueue) next() (tag int, ok bool) {
+	if len(r.evs) == 0 {
+		return 0, false
+	}
+	e := heap.Pop(&r.evs).(*refEvent)
+	delete(r.byID, e.tag)
+	r.now = e.at
+	return e.tag, true
+}
+
+// TestOrderDynamic interleaves scheduling, cancelling and firing, as a
+// model does, and compares every fired event with the reference queue.
+func TestOrderDynamic(t *testing.T) {
+	for _, d := range timeDists {
+		for _, pending := range []int{3, 300, 6000} {
+			t.Run(fmt.Sprintf("%s/%d", d.name, pending), func(t *testing.T) {
+				s := NewStream(uint64(pending), "dynamic", d.name)
+				k := NewKernel()
+				ref := &refQueue{byID: map[int]*refEvent{}}
+				hs := []*recorder{{name: "a", stop: true}, {name: "b", stop: true}}
+				var ids []EventID
+				steps := 40_000
+				if pending > 1000 {
+					steps = 60_000
+				}
+				for step := range steps {
+					// Keep about `pending` events queued, in bursts.
+					adds := int(s.IntN(3))
+					if k.Pending() < pending {
+						adds += int(s.IntN(uint64(pending/10 + 2)))
+					}
+					for range adds {
+						tag := len(ids)
+						at := d.draw(&s, k.Now())
+						ids = append(ids, k.Schedule(at, hs[tag%2], int32(tag), uint64(tag)))
+						ref.schedule(at, tag)
+					}
+					if len(ids) > 0 && s.Bernoulli(0.3) {
+						tag := int(s.IntN(uint64(len(ids))))
+						if got, want := k.Cancel(ids[tag]), ref.cancel(tag); got != want {
+							t.Fatalf("step %d: Cancel(event %d) = %v; want %v", step, tag, got, want)
+						}
+					}
+					if k.Pending() != len(ref.evs) {
+						t.Fatalf("step %d: Pending() = %d; want %d", step, k.Pending(), len(ref.evs))
+					}
+					n0, n1 := len(hs[0].fired), len(hs[1].fired)
+					k.Run(Never) // the handler stops after one event
+					wantTag, ok := ref.next()
+					var got []fired
+					got = append(got, hs[0].fired[n0:]...)
+					got = append(got, hs[1].fired[n1:]...)
+					switch {
+					case !ok && len(got) == 0:
+						continue
+					case len(got) != 1 || !ok:
+						t.Fatalf("step %d: fired %v; want event %d (pending %v)", step, got, wantTag, ok)
+					case got[0].arg != uint64(wantTag) || got[0].at != ref.now || got[0].by != hs[wantTag%2].name:
+						t.Fatalf("step %d: fired %+v; want event %d at %v", step, got[0], wantTag, ref.now)
+					case k.Now() != ref.now:
+						t.Fatalf("step %d: Now() = %v; want %v", step, k.Now(), ref.now)
+					}
+				}
+				// Drain the rest in one go.
+				hs[0].stop, hs[1].stop = false, false
+				n0, n1 := len(hs[0].fired), len(hs[1].fired)
+				k.Run(Never)
+				var got []int
+				for _, f := range append(hs[0].fired[n0:], hs[1].fired[n1:]...) {
+					got = append(got, int(f.arg))
+				}
+				var want []int
+				for {
+					tag, ok := ref.next()
+					if !ok {
+						break
+					}
+					want = append(want, tag)
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Fatalf("drain fired %d events; want %d", len(got), len(want))
+				}
+				if k.Pending() != 0 || k.q.len() != 0 {
+					t.Errorf("after drain: Pending() = %d, queued %d", k.Pending(), k.q.len())
+				}
+			})
+		}
+	}
+}
+
+// TestBurstBelowHorizon makes near grow far past nearMax by inserting many
+// events earlier than events already queued, the case that spills near
+// into a rung.
+func TestBurstBelowHorizon(t *testing.T) {
+	k := NewKernel()
+	var log []fired
+	h := &sharedLog{name: "h", log: &log}
+	s := NewStream(1, "burst", "time")
+	type ev struct {
+		at  Time
+		arg uint64
+	}
+	var want []ev
+	add := func(at Time) {
+		want = append(want, ev{at, uint64(len(want))})
+		k.Schedule(at, h, 0, uint64(len(want)-1))
+	}
+	for range 10 {
+		add(1e9 + Time(s.IntN(10)))
+	}
+	for round := range 5 {
+		for range 3 * nearMax {
+			add(Time(round)*1000 + Time(s.IntN(1e6)))
+		}
+		for range nearMax {
+			add(7e8) // one instant
+		}
+	}
+	sort.SliceStable(want, func(a, b int) bool { return want[a].at < want[b].at })
+	k.Run(Never)
+	if len(log) != len(want) {
+		t.Fatalf("fired %d events; want %d", len(log), len(want))
+	}
+	for i, f := range log {
+		if f.at != want[i].at || f.arg != want[i].arg {
+			t.Fatalf("event %d: fired %d at %v; want %d at %v", i, f.arg, f.at, want[i].arg, want[i].at)
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	h := &recorder{name: "h"}
+	tests := []struct {
+		name string
+		run  func(k *Kernel) (got, want bool)
+	}{
+		{"pending", func(k *Kernel) (bool, bool) {
+			id := k.Schedule(10, h, 0, 0)
+			return k.Cancel(id), true
+		}},
+		{"twice", func(k *Kernel) (bool, bool) {
+			id := k.Schedule(10, h, 0, 0)
+			k.Cancel(id)
+			return k.Cancel(id), false
+		}},
+		{"after fire", func(k *Kernel) (bool, bool) {
+			id := k.Schedule(10, h, 0, 0)
+			k.Run(Never)
+			return k.Cancel(id), false
+		}},
+		{"zero id", func(k *Kernel) (bool, bool) {
+			return k.Cancel(EventID{}), false
+		}},
+		{"stale id of a reused slot", func(k *Kernel) (bool, bool) {
+			id := k.Schedule(10, h, 0, 0)
+			k.Run(Never)
+			k.Schedule(20, h, 0, 0) // takes the same slot
+			return k.Cancel(id), false
+		}},
+		{"foreign id", func(k *Kernel) (bool, bool) {
+			other := NewKernel()
+			for range 10 {
+				other.Schedule(1, h, 0, 0)
+			}
+			return k.Cancel(other.Schedule(1, h, 0, 0)), false
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, want := tt.run(NewKernel()); got != want {
+				t.Errorf("Cancel = %v; want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestCancelledNeverFires(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	a := k.Schedule(10, h, 0, 1)
+	k.Schedule(10, h, 0, 2)
+	c := k.Schedule(20, h, 0, 3)
+	if !a.Valid() || (EventID{}).Valid() {
+		t.Fatal("Valid: want true for a scheduled id, false for the zero id")
+	}
+	if k.Pending() != 3 {
+		t.Fatalf("Pending() = %d; want 3", k.Pending())
+	}
+	k.Cancel(a)
+	k.Cancel(c)
+	if k.Pending() != 1 {
+		t.Fatalf("Pending() after two cancels = %d; want 1", k.Pending())
+	}
+	if got := k.NextAt(); got != 10 {
+		t.Errorf("NextAt() = %v; want 10", got)
+	}
+	k.Run(Never)
+	if len(h.fired) != 1 || h.fired[0].arg != 2 {
+		t.Errorf("fired %v; want only event 2", h.fired)
+	}
+	if k.Pending() != 0 || k.Events() != 1 {
+		t.Errorf("Pending() = %d, Events() = %d; want 0, 1", k.Pending(), k.Events())
+	}
+	if got := k.NextAt(); got != Never {
+		t.Errorf("NextAt() on an empty queue = %v; want Never", got)
+	}
+}
+
+func TestNextAtSkipsCancelled(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	a := k.Schedule(5, h, 0, 0)
+	k.Schedule(7, h, 0, 0)
+	k.Cancel(a)
+	if got := k.NextAt(); got != 7 {
+		t.Errorf("NextAt() = %v; want 7", got)
+	}
+	if k.Pending() != 1 {
+		t.Errorf("Pending() = %d; want 1", k.Pending())
+	}
+}
+
+func TestRunUntil(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	for _, at := range []Time{10, 20, 20, 30} {
+		k.Schedule(at, h, 0, uint64(at))
+	}
+	steps := []struct {
+		until   Time
+		fired   int
+		now     Time
+		pending int
+	}{
+		{5, 0, 5, 4},
+		{20, 3, 20, 1}, // until is inclusive
+		{25, 3, 25, 1},
+		{25, 3, 25, 1},
+		{Never, 4, 30, 0}, // Never leaves Now at the last event
+		{100, 4, 100, 0},  // an empty queue still advances to until
+		{50, 4, 100, 0},   // time never goes back
+	}
+	for _, st := range steps {
+		k.Run(st.until)
+		if len(h.fired) != st.fired || k.Now() != st.now || k.Pending() != st.pending {
+			t.Errorf("Run(%v): fired %d, Now() = %v, Pending() = %d; want %d, %v, %d",
+				st.until, len(h.fired), k.Now(), k.Pending(), st.fired, st.now, st.pending)
+		}
+	}
+}
+
+// stopper stops the kernel on its n-th event.
+type stopper struct {
+	n, seen int
+}
+
+func (s *stopper) HandleEvent(k *Kernel, ev Event) {
+	s.seen++
+	if s.seen == s.n {
+		k.Stop()
+	}
+}
+
+func TestStop(t *testing.T) {
+	k := NewKernel()
+	s := &stopper{n: 3}
+	for i := range 6 {
+		k.Schedule(Time(10*(i+1)), s, 0, 0)
+	}
+	k.Run(1000)
+	if s.seen != 3 || k.Now() != 30 || k.Pending() != 3 {
+		t.Fatalf("after Stop: seen %d, Now() = %v, Pending() = %d; want 3, 30, 3", s.seen, k.Now(), k.Pending())
+	}
+	k.Run(1000) // Stop does not stick
+	if s.seen != 6 || k.Now() != 1000 {
+		t.Errorf("second Run: seen %d, Now() = %v; want 6, 1000", s.seen, k.Now())
+	}
+}
+
+func TestPastIsClampedToNow(t *testing.T) {
+	k := NewKernel()
+	var log []fired
+	h := &sharedLog{name: "h", log: &log}
+	k.Run(100)
+	k.Schedule(100, h, 0, 1)
+	k.Schedule(50, h, 0, 2) // treated as 100, after event 1
+	k.Schedule(-5, h, 0, 3)
+	k.After(-time.Second, h, 0, 4)
+	k.Run(Never)
+	want := []fired{{"h", 100, 0, 1}, {"h", 100, 0, 2}, {"h", 100, 0, 3}, {"h", 100, 0, 4}}
+	if !slices.Equal(log, want) {
+		t.Errorf("fired %v; want %v", log, want)
+	}
+}
+
+func TestAfter(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	k.Run(Time(time.Second))
+	k.After(time.Millisecond, h, 7, 9)
+	k.After(time.Duration(Never), h, 8, 0) // saturates at Never
+	k.Run(Never)
+	want := []fired{{"h", Time(time.Second + time.Millisecond), 7, 9}, {"h", Never, 8, 0}}
+	if !slices.Equal(h.fired, want) {
+		t.Errorf("fired %v; want %v", h.fired, want)
+	}
+}
+
+func TestSchedulePanicsOnNilHandler(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Schedule(nil handler) did not panic")
+		}
+	}()
+	NewKernel().Schedule(0, nil, 0, 0)
+}
+
+// rearmer re-arms its timer at every event, as a keepalive does.
+type rearmer struct {
+	timer Timer
+	fires int
+}
+
+func (r *rearmer) HandleEvent(k *Kernel, ev Event) {
+	r.timer.Fired()
+	r.fires++
+}
+
+func TestTimer(t *testing.T) {
+	k := NewKernel()
+	r := &rearmer{}
+	tm := &r.timer
+	if tm.Armed() {
+		t.Fatal("zero Timer is armed")
+	}
+	tm.Set(k, 10, r, 0, 0)
+	if !tm.Armed() || tm.At() != 10 {
+		t.Fatalf("after Set: Armed() = %v, At() = %v; want true, 10", tm.Armed(), tm.At())
+	}
+	tm.Set(k, 20, r, 0, 0) // re-arm replaces the first setting
+	if k.Pending() != 1 {
+		t.Errorf("re-armed timer: Pending() = %d; want 1", k.Pending())
+	}
+	k.Run(15)
+	if r.fires != 0 {
+		t.Fatalf("re-armed timer fired at its old time")
+	}
+	k.Run(25)
+	if r.fires != 1 || tm.Armed() || k.Now() != 25 {
+		t.Fatalf("timer at 20: fires %d, Armed() = %v; want 1, false", r.fires, tm.Armed())
+	}
+	tm.Set(k, 30, r, 0, 0)
+	tm.Stop(k)
+	if tm.Armed() || k.Pending() != 0 {
+		t.Errorf("after Stop: Armed() = %v, Pending() = %d; want false, 0", tm.Armed(), k.Pending())
+	}
+	tm.Stop(k) // stopping a stopped timer is harmless
+	k.Run(Never)
+	if r.fires != 1 {
+		t.Errorf("stopped timer fired")
+	}
+	tm.Set(k, 40, r, 0, 0) // re-arm after Stop
+	k.Run(Never)
+	if r.fires != 2 || k.Now() != 40 {
+		t.Errorf("re-armed after Stop: fires %d, Now() = %v; want 2, 40", r.fires, k.Now())
+	}
+}
+
+// TestPurgeBoundsMemory re-arms many timers over and over without letting
+// them fire: the cancelled entries must not pile up in the queue.
+func TestPurgeBoundsMemory(t *testing.T) {
+	k := NewKernel()
+	const n = 100
+	rs := make([]rearmer, n)
+	for round := range 1000 {
+		for i := range rs {
+			rs[i].timer.Set(k, Time(1e6+round*n+i), &rs[i], 0, uint64(i))
+		}
+		if q := k.q.len(); q > 2*n+purgeMin+1 {
+			t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())
+		}
+	}
+	if k.Pending() != n {
+		t.Fatalf("Pending() = %d; want %d", k.Pending(), n)
+	}
+	var log []fired
+	h := &sharedLog{name: "h", log: &log}
+	k.Schedule(0, h, 0, 0)
+	k.Run(Never)
+	for i := range rs {
+		if rs[i].fires != 1 {
+			t.Fatalf("timer %d fired %d times; want 1", i, rs[i].fires)
+		}
+	}
+	if k.Now() != Time(1e6+999*n+n-1) {
+		t.Errorf("Now() = %v; want the last timer's time", k.Now())
+	}
+}
+
+// TestRenumber forces the insertion sequence to run out while events are
+// queued in every part of the queue, and checks that ties keep their order.
+func TestRenumber(t *testing.T) {
+	for _, queued := range []int{0, 10, 20000} {
+		t.Run(fmt.Sprint(queued), func(t *testing.T) {
+			k := NewKernel()
+			var log []fired
+			h := &sharedLog{name: "h", log: &log}
+			s := NewStream(1, "renumber", "time")
+			type ev struct {
+				at  Time
+				arg uint64
+			}
+			var want []ev
+			next := uint64(0)
+			add := func(at Time) {
+				want = append(want, ev{max(at, k.Now()), next})
+				k.Schedule(at, h, 0, next)
+				next++
+			}
+			for range queued {
+				add(Time(s.IntN(50)) * 1000)
+			}
+			// Fire a few so that the queue has spread into rungs.
+			h.stop = true
+			k.Run(Never)
+			h.stop = false
+			if queued > 0 {
+				want = slices.DeleteFunc(want, func(e ev) bool { return e.arg == log[0].arg })
+			}
+			k.seq = maxSeq - 5
+			for range 20 {
+				add(Time(s.IntN(50)) * 1000) // ties with queued events
+			}
+			if k.seq > uint64(queued+20) {
+				t.Errorf("seq = %d after renumbering; want at most %d", k.seq, queued+20)
+			}
+			sort.SliceStable(want, func(a, b int) bool { return want[a].at < want[b].at })
+			log = log[:0]
+			k.Run(Never)
+			if len(log) != len(want) {
+				t.Fatalf("fired %d events; want %d", len(log), len(want))
+			}
+			for i, f := range log {
+				if f.at != want[i].at || f.arg != want[i].arg {
+					t.Fatalf("event %d: fired %d at %v; want %d at %v", i, f.arg, f.at, want[i].arg, want[i].at)
+				}
+			}
+		})
+	}
+}
+
+// TestHandlerTable checks interning: equal handlers share a record, records
+// of abandoned handlers are reused, and handlers that cannot be hashed
+// still work.
+func TestHandlerTable(t *testing.T) {
+	t.Run("abandoned handlers are dropped", func(t *testing.T) {
+		k := NewKernel()
+		for i := range 100_000 {
+			k.Schedule(Time(i), &recorder{}, 0, 0) // a new handler each time
+			k.Run(Never)
+		}
+		if n := len(k.handlers.recs); n > 4*handlerSweepMin {
+			t.Errorf("handler table has %d records for 1 live handler", n)
+		}
+	})
+	t.Run("unhashable handler", func(t *testing.T) {
+		k := NewKernel()
+		var got []uint64
+		for i := range 3 * handlerSweepMin {
+			k.Schedule(Time(i), funcHandler(func(k *Kernel, ev Event) { got = append(got, ev.Arg) }), 0, uint64(i))
+		}
+		k.Run(Never)
+		if len(got) != 3*handlerSweepMin || got[10] != 10 {
+			t.Fatalf("func handlers fired %d events", len(got))
+		}
+		k.Schedule(k.Now(), &recorder{}, 0, 0) // a sweep may follow
+		if n := len(k.handlers.recs); n > 4*handlerSweepMin {
+			t.Errorf("handler table has %d records", n)
+		}
+	})
+	t.Run("equal values", func(t *testing.T) {
+		k := NewKernel()
+		k.Schedule(1, valueHandler{id: 7}, 0, 0)
+		k.Schedule(2, valueHandler{id: 7}, 0, 0)
+		k.Schedule(3, valueHandler{id: 8}, 0, 0)
+		if n := len(k.handlers.recs); n != 3 { // record 0 plus two
+			t.Errorf("%d records for two distinct handler values; want 3", n)
+		}
+		k.Run(Never)
+	})
+}
+
+type funcHandler func(k *Kernel, ev Event)
+
+func (f funcHandler) HandleEvent(k *Kernel, ev Event) { f(k, ev) }
+
+type valueHandler struct{ id int }
+
+func (valueHandler) HandleEvent(*Kernel, Event) {}
+
+// TestSteadyStateAllocatesNothing runs the benchmark models past warm-up
+// and checks that scheduling and firing allocate nothing.
+func TestSteadyStateAllocatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	t.Run("chain", func(t *testing.T) {
+		k := NewKernel()
+		c := &chain{}
+		k.Schedule(0, c, 0, 0)
+		c.left = 1000
+		k.Run(Never)
+		allocs := testing.AllocsPerRun(5, func() {
+			c.left = 10_000
+			k.Schedule(k.Now(), c, 0, 0)
+			k.Run(Never)
+		})
+		if allocs != 0 {
+			t.Errorf("chain: %v allocations per run", allocs)
+		}
+	})
+	for _, pending := range []int{10, 10_000, 200_000} {
+		t.Run(fmt.Sprintf("hold %d", pending), func(t *testing.T) {
+			k := NewKernel()
+			h := &hold{s: NewStream(1, "hold", "delay"), mean: float64(time.Second)}
+			for range pending {
+				k.Schedule(Time(h.s.Exp()*h.mean), h, 0, 0)
+			}
+			// Several times through the whole queue, so that every part
+			// has reached its working size.
+			h.left = 20 * pending
+			k.Run(Never)
+			allocs := testing.AllocsPerRun(3, func() {
+				h.left = 2 * pending
+				k.Run(Never)
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per run", allocs)
+			}
+		})
+	}
+}
