@@ -214,9 +214,14 @@ func (r *refQueue) next() (tag int, ok bool) {
 // TestOrderDynamic interleaves scheduling, cancelling and firing, as a
 // model does, and compares every fired event with the reference queue.
 func TestOrderDynamic(t *testing.T) {
+	sizes := []struct {
+		pending int
+		churn   bool // cancel recently scheduled events at a high rate
+	}{{3, false}, {300, false}, {6000, false}, {6000, true}}
 	for _, d := range timeDists {
-		for _, pending := range []int{3, 300, 6000} {
-			t.Run(fmt.Sprintf("%s/%d", d.name, pending), func(t *testing.T) {
+		for _, size := range sizes {
+			pending := size.pending
+			t.Run(fmt.Sprintf("%s/%d/churn=%v", d.name, pending, size.churn), func(t *testing.T) {
 				s := NewStream(uint64(pending), "dynamic", d.name)
 				k := NewKernel()
 				ref := &refQueue{byID: map[int]*refEvent{}}
@@ -238,8 +243,21 @@ func TestOrderDynamic(t *testing.T) {
 						ids = append(ids, k.Schedule(at, hs[tag%2], int32(tag), uint64(tag)))
 						ref.schedule(at, tag)
 					}
-					if len(ids) > 0 && s.Bernoulli(0.3) {
+					cancels := 0
+					if s.Bernoulli(0.3) {
+						cancels = 1
+					}
+					if size.churn {
+						cancels = int(s.IntN(4))
+					}
+					for range cancels {
+						if len(ids) == 0 {
+							break
+						}
 						tag := int(s.IntN(uint64(len(ids))))
+						if size.churn {
+							tag = len(ids) - 1 - int(s.IntN(uint64(min(len(ids), 2*pending))))
+						}
 						if got, want := k.Cancel(ids[tag]), ref.cancel(tag); got != want {
 							t.Fatalf("step %d: Cancel(event %d) = %v; want %v", step, tag, got, want)
 						}
@@ -574,31 +592,40 @@ func TestTimer(t *testing.T) {
 // TestPurgeBoundsMemory re-arms many timers over and over without letting
 // them fire: the cancelled entries must not pile up in the queue.
 func TestPurgeBoundsMemory(t *testing.T) {
-	k := NewKernel()
-	const n = 100
-	rs := make([]rearmer, n)
-	for round := range 1000 {
-		for i := range rs {
-			rs[i].timer.Set(k, Time(1e6+round*n+i), &rs[i], 0, uint64(i))
-		}
-		if q := k.q.len(); q > 2*n+purgeMin+1 {
-			t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())
-		}
-	}
-	if k.Pending() != n {
-		t.Fatalf("Pending() = %d; want %d", k.Pending(), n)
-	}
-	var log []fired
-	h := &sharedLog{name: "h", log: &log}
-	k.Schedule(0, h, 0, 0)
-	k.Run(Never)
-	for i := range rs {
-		if rs[i].fires != 1 {
-			t.Fatalf("timer %d fired %d times; want 1", i, rs[i].fires)
-		}
-	}
-	if k.Now() != Time(1e6+999*n+n-1) {
-		t.Errorf("Now() = %v; want the last timer's time", k.Now())
+	for _, n := range []int{100, 20_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			k := NewKernel()
+			s := NewStream(uint64(n), "purge", "time")
+			rs := make([]rearmer, n)
+			rounds := 2_000_000 / n
+			last := make([]Time, n)
+			for round := range rounds {
+				for i := range rs {
+					// Later and later, in an order that mixes buckets.
+					last[i] = Time(1e6 + round*n + int(s.IntN(uint64(n))))
+					rs[i].timer.Set(k, last[i], &rs[i], 0, uint64(i))
+				}
+				if q := k.q.len(); q > 2*n+purgeMin+1 {
+					t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())
+				}
+				if round == rounds/2 {
+					// Fire some, so that buckets are being drained too.
+					k.Run(Time(1e6 + round*n))
+				}
+			}
+			if k.Pending() != n {
+				t.Fatalf("Pending() = %d; want %d", k.Pending(), n)
+			}
+			k.Run(Never)
+			for i := range rs {
+				if rs[i].fires != 1 {
+					t.Fatalf("timer %d fired %d times; want 1", i, rs[i].fires)
+				}
+			}
+			if k.Now() != slices.Max(last) {
+				t.Errorf("Now() = %v; want %v", k.Now(), slices.Max(last))
+			}
+		})
 	}
 }
 
@@ -660,12 +687,31 @@ func TestRenumber(t *testing.T) {
 func TestHandlerTable(t *testing.T) {
 	t.Run("abandoned handlers are dropped", func(t *testing.T) {
 		k := NewKernel()
+		keep := make([]*recorder, 100)
+		for i := range keep {
+			keep[i] = &recorder{name: "keep"}
+			k.Schedule(Never, keep[i], 0, uint64(i))
+		}
 		for i := range 100_000 {
-			k.Schedule(Time(i), &recorder{}, 0, 0) // a new handler each time
-			k.Run(Never)
+			k.Schedule(k.Now(), &recorder{}, 0, 0) // a new handler each time
+			k.Run(Time(i))
 		}
 		if n := len(k.handlers.recs); n > 4*handlerSweepMin {
-			t.Errorf("handler table has %d records for 1 live handler", n)
+			t.Errorf("handler table has %d records for %d live handlers", n, len(keep))
+		}
+		for i, h := range keep { // still interned after the sweeps
+			k.Schedule(Never, h, 0, uint64(i))
+		}
+		for _, h := range keep {
+			if i, ok := k.handlers.index[h]; !ok || k.handlers.recs[i].refs != 1 {
+				t.Fatalf("kept handler not interned with one queued event")
+			}
+		}
+		k.Run(Never)
+		for i, h := range keep {
+			if len(h.fired) != 2 || h.fired[0].arg != uint64(i) {
+				t.Fatalf("kept handler %d fired %v", i, h.fired)
+			}
 		}
 	})
 	t.Run("unhashable handler", func(t *testing.T) {

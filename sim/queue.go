@@ -374,6 +374,9 @@ func (q *queue) siftRoot(last entry) {
 // heapify orders h as a 4-ary heap.
 func heapify(h []entry) {
 	n := len(h)
+	if n < 2 {
+		return
+	}
 	for i := (n - 2) / 4; i >= 0; i-- {
 		e := h[i]
 		j := i

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/iotsim/iotsim/experiments/config"
@@ -41,6 +42,10 @@ func main() {
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" && app.Command(args[1]) == nil {
+		fmt.Fprintf(stderr, "iotsim: unknown command %q (valid: run, validate, report, version)\n", args[1])
+		return 2
+	}
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	if err == nil {
 		return 0
@@ -66,6 +71,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
+	usage := func(_ *cli.Context, err error, _ bool) error { return usageError{err.Error()} }
+	commands := []*cli.Command{runCommand(), validateCommand(), reportCommand(), versionCommand()}
+	for _, c := range commands {
+		c.OnUsageError = usage
+	}
 	return &cli.App{
 		Name:      "iotsim",
 		Usage:     "deterministic discrete-event simulator for large IoT fleets",
@@ -73,13 +83,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		ErrWriter: stderr,
 		// Errors are mapped to exit codes in run, never by os.Exit inside cli.
 		ExitErrHandler: func(*cli.Context, error) {},
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err.Error()}
-		},
-		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(stderr, "iotsim: unknown command %q (valid: run, validate, report, version)\n", name)
-		},
-		Commands: []*cli.Command{runCommand(), validateCommand(), reportCommand(), versionCommand()},
+		OnUsageError:   usage,
+		Commands:       commands,
 	}
 }
 

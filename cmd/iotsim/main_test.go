@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// iotsim runs the command line in-process and returns its exit code and output.
+func iotsim(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append([]string{"iotsim"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const small = `name = "small"
+duration = "1m"
+[links.l]
+loss = { model = "bernoulli", p = 0.1 }
+[coap_servers.srv]
+link = "l"
+[devices.d]
+count = 5
+link = "l"
+attach = "srv"
+protocol = "udp"
+workload = { kind = "periodic", interval = "10s" }
+`
+
+func TestRunWritesTablesAndSummary(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "small.toml", small)
+	out := filepath.Join(dir, "out")
+	// Flags after the file work too.
+	code, stdout, stderr := iotsim(t, "run", file, "--out", out, "--workers", "2")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, f := range []string{"runs.parquet", "manifest.json", "messages/run=000000/part-0.parquet",
+		"devices/run=000000/part-0.parquet", "connections/run=000000/part-0.parquet"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout, "000000") || !strings.Contains(stdout, "delivered messages/s") {
+		t.Errorf("summary missing run line or totals:\n%s", stdout)
+	}
+	code, stdout, _ = iotsim(t, "report", out)
+	if code != 0 || !regexp.MustCompile(`000000\s+0\s+0\s+\d+\s+30\s+30\s+\d+`).MatchString(stdout) {
+		t.Errorf("report exit %d:\n%s", code, stdout)
+	}
+}
+
+func TestRunEmbeddedDefaultQuiet(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "q")
+	code, stdout, stderr := iotsim(t, "run", "--quiet", "--out", out, "--set", "devices.sensor.count=20")
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want 0 and silence", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "runs.parquet")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExitCodesAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.toml", small)
+	bad := writeFile(t, dir, "bad.toml", strings.Replace(strings.Replace(small, "p = 0.1", "p = 1.5", 1), `attach = "srv"`, `attach = "nowhere"`, 1))
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // regexp
+	}{
+		{"invalid file reports every problem with position", []string{"validate", bad}, 2,
+			`(?s)bad\.toml:4:\d+: links\.l\.loss\.p: .*bad\.toml:\d+:\d+: devices\.d\.attach: .*srv`},
+		{"missing file", []string{"run", filepath.Join(dir, "nope.toml")}, 2, `nope\.toml`},
+		{"unknown flag", []string{"run", "--bogus", good}, 2, `bogus`},
+		{"bad shard", []string{"run", "--shard", "3/2", good}, 2, `--shard`},
+		{"bad seed", []string{"run", "--seed", "x", good}, 2, `--seed`},
+		{"set path naming nothing", []string{"validate", "--set", "links.nope.queue=3", good}, 2, `links\.nope`},
+		{"too many files", []string{"validate", good, good}, 2, `exactly one`},
+		{"report of a non-output folder", []string{"report", dir}, 1, `no runs\.parquet`},
+		{"unknown command", []string{"frobnicate"}, 2, ``},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := iotsim(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d; want %d (stderr %q)", code, tc.code, stderr)
+			}
+			if !regexp.MustCompile(tc.stderr).MatchString(stderr) {
+				t.Errorf("stderr %q does not match %q", stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestValidateList(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "sweep.toml", small+`
+[sweep]
+replications = 2
+[sweep.params]
+"links.l.loss.p" = [0.0, 0.2]
+`)
+	code, stdout, stderr := iotsim(t, "validate", "--list", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("%d runs listed; want 4:\n%s", len(lines), stdout)
+	}
+	want := regexp.MustCompile(`^000003\tpoint=1\trep=1\tseed=\d+\tlinks\.l\.loss\.p=0\.2$`)
+	if !want.MatchString(lines[3]) {
+		t.Errorf("last line %q", lines[3])
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := iotsim(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "iotsim ") {
+		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
