@@ -14,12 +14,13 @@
 // and renamed into place only once complete, so an interrupted run leaves no
 // half-written file where a reader's glob would find it.
 //
-// File settings: zstd compression on every column; every string column
-// dictionary-encoded (with a per-column dictionary limit, past which a row
-// group falls back to plain encoding); row groups of at most RowGroupRows
-// rows; CreatedBy "iotsim"; the caller's key-value metadata, sorted by key.
-// Nullable columns hold real Parquet NULLs.
+// File settings: zstd (default level, one encoder per file) on every column;
+// every string column dictionary-encoded (with a per-column dictionary limit,
+// past which a row group falls back to plain encoding); row groups of at most
+// RowGroupRows rows; CreatedBy "iotsim"; the caller's key-value metadata,
+// sorted by key. Nullable columns hold real Parquet NULLs.
 //
 // The package knows the tables' columns and nothing of how a run produces
-// them: it must not import the simulator, the topologies or the protocols.
+// them: it takes its row types from metrics and must not import topologies,
+// protocols or models.
 package output

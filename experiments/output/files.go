@@ -9,9 +9,10 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// File layout shared by every Parquet file this package writes. Changing any
-// of these changes the bytes of every output file (see the golden hashes in
-// testdata/).
+// File layout shared by every Parquet file this package writes. Changing
+// RowGroupRows, DictionaryMaxBytes or CreatedBy changes the bytes of output
+// files (see the golden hashes in testdata/); batchRows and maxBatches only
+// change timing and memory.
 const (
 	// RowGroupRows is the most rows in one Parquet row group. Row groups
 	// are cut at multiples of it, so the writer's memory stays bounded

@@ -158,12 +158,7 @@ func BenchmarkMessagesEncodeColumnAPI(b *testing.B) {
 // goroutine pays per row.
 func BenchmarkSinkMessage(b *testing.B) {
 	src := genMessages(benchRows, 1)
-	t := &tableFile[metrics.MessageRow, messageRecord, *messageRecord]{
-		l:    defaultLayout,
-		full: make(chan []metrics.MessageRow, maxBatches),
-		free: make(chan []metrics.MessageRow, maxBatches),
-		done: make(chan struct{}),
-	}
+	t := newTableFile[metrics.MessageRow, messageRecord](defaultLayout)
 	go func() {
 		for batch := range t.full {
 			t.free <- batch[:0]

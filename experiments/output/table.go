@@ -49,24 +49,26 @@ type tableFile[R, P any, PP record[R, P]] struct {
 	err  error
 }
 
+// newTableFile makes a tableFile's pipeline, without file or encoder.
+func newTableFile[R, P any, PP record[R, P]](l layout) *tableFile[R, P, PP] {
+	return &tableFile[R, P, PP]{
+		l:        l,
+		full:     make(chan []R, l.maxBatches),
+		free:     make(chan []R, l.maxBatches),
+		done:     make(chan struct{}),
+		nbatches: 1, // batch, grown by append from nil
+	}
+}
+
 func openTable[R, P any, PP record[R, P]](name, path, runID string, meta map[string]string, l layout) (*tableFile[R, P, PP], error) {
 	f, tmp, err := createTemp(path)
 	if err != nil {
 		return nil, err
 	}
 	var zero P
-	t := &tableFile[R, P, PP]{
-		runID: runID,
-		path:  path,
-		tmp:   tmp,
-		l:     l,
-		full:  make(chan []R, l.maxBatches),
-		free:  make(chan []R, l.maxBatches),
-		done:  make(chan struct{}),
-		f:     f,
-		pw:    parquet.NewGenericWriter[P](f, writerOptions(name, parquet.SchemaOf(zero), meta, l)...),
-	}
-	t.nbatches = 1 // batch, grown by append from nil
+	t := newTableFile[R, P, PP](l)
+	t.runID, t.path, t.tmp, t.f = runID, path, tmp, f
+	t.pw = parquet.NewGenericWriter[P](f, writerOptions(name, parquet.SchemaOf(zero), meta, l)...)
 	go t.encodeLoop()
 	return t, nil
 }
