@@ -104,8 +104,8 @@ f.toml:12:14: p2p_brokers.s: the name "s" is already used by devices.s (valid: g
 f.toml:1:1: name: "a/b" cannot be a folder name (valid: letters, digits, '-', '_' and '.', not only dots)
 f.toml:10:8: links."wi fi": "wi fi" is not a valid name (valid: letters, digits, '-' and '_')`},
 	{"profiles", base + "profile = \"esp32\"\n[profiles.esp32-wifi]\nvoltage = 0\ntx_ma = -1\n", nil, `
-f.toml:10:1: devices.s.profile: no profile "esp32" (valid: builtin esp32-wifi, nrf52840-ble, cc2538-802154, sx1276-lora, bg96-nbiot; from [profiles]: esp32-wifi)
-f.toml:11:11: profiles.esp32-wifi: "esp32-wifi" is the name of a builtin profile (valid: another name; builtin: esp32-wifi, nrf52840-ble, cc2538-802154, sx1276-lora, bg96-nbiot)
+f.toml:10:1: devices.s.profile: no profile "esp32" (valid: builtin bg96-nbiot, cc2538-802154, esp32-wifi, nrf52840-ble, sx1276-lora; from [profiles]: esp32-wifi)
+f.toml:11:11: profiles.esp32-wifi: "esp32-wifi" is the name of a builtin profile (valid: another name; builtin: bg96-nbiot, cc2538-802154, esp32-wifi, nrf52840-ble, sx1276-lora)
 f.toml:11:11: profiles.esp32-wifi.bitrate: required (every profile gives voltage, tx_ma, rx_ma, idle_ma, sleep_ua and bitrate)
 f.toml:11:11: profiles.esp32-wifi.idle_ma: required (every profile gives voltage, tx_ma, rx_ma, idle_ma, sleep_ua and bitrate)
 f.toml:11:11: profiles.esp32-wifi.rx_ma: required (every profile gives voltage, tx_ma, rx_ma, idle_ma, sleep_ua and bitrate)

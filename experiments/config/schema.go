@@ -1,5 +1,7 @@
 package config
 
+import "github.com/iotsim/iotsim/models/energy"
+
 import "slices"
 
 // Experiment is one experiment file after loading, defaults and validation.
@@ -265,8 +267,7 @@ var AllTables = []string{TableRuns, TableMessages, TableDevices, TableConnection
 // BuiltinProfiles are the energy profiles that ship with the program; a
 // devices.<name>.profile names one of them or a [profiles.<name>] table of
 // the file (which may not reuse a builtin name).
-// TODO(lead): take this list from models/energy.
-var BuiltinProfiles = []string{"esp32-wifi", "nrf52840-ble", "cc2538-802154", "sx1276-lora", "bg96-nbiot"}
+var BuiltinProfiles = energy.BuiltinNames()
 
 // Node kinds, as in the devices table's kind column.
 const (
