@@ -1,8 +1,12 @@
 package experiments
 
 import (
+	"bytes"
 	"runtime"
 	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/iotsim/iotsim/experiments/config"
 )
 
 // Manifest is manifest.json: the resolved experiment, versions, and the
@@ -14,7 +18,7 @@ type Manifest struct {
 	File             string        `json:"file"`
 	ExperimentSHA256 string        `json:"experiment_sha256"`
 	Sets             []string      `json:"sets,omitempty"`
-	Experiment       any           `json:"experiment"`
+	Experiment       any           `json:"experiment"` // resolved, with defaults, keyed as in TOML
 	Text             string        `json:"experiment_text"`
 	Runs             []ManifestRun `json:"runs"`
 	Finished         string        `json:"finished_utc"`
@@ -41,7 +45,7 @@ func manifest(runs []Run, results []Result, opts Options, wall time.Duration) Ma
 		File:             opts.File,
 		ExperimentSHA256: experimentHash(opts.Text),
 		Sets:             opts.Sets,
-		Experiment:       runs[0].Exp,
+		Experiment:       resolvedTree(runs[0].Exp),
 		Text:             string(opts.Text),
 		Finished:         time.Now().UTC().Format(time.RFC3339),
 		WallSeconds:      wall.Seconds(),
@@ -56,4 +60,18 @@ func manifest(runs []Run, results []Result, opts Options, wall time.Duration) Ma
 		m.Runs = append(m.Runs, mr)
 	}
 	return m
+}
+
+// resolvedTree is the resolved experiment keyed by its TOML names (not Go
+// field names), with every default filled in, for the manifest.
+func resolvedTree(e *config.Experiment) any {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(e); err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	var tree map[string]any
+	if _, err := toml.Decode(buf.String(), &tree); err != nil {
+		return map[string]string{"error": err.Error()}
+	}
+	return tree
 }
