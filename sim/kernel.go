@@ -22,17 +22,17 @@ type Event struct {
 // EventID names a scheduled event so that it can be cancelled. The zero
 // value names no event.
 type EventID struct {
-	slot uint32
-	gen  uint32 // 0 never names a live event
+	slot  uint32
+	stamp uint32 // 0 never names an event
 }
 
 // Valid reports whether id was returned by Schedule (it may have fired since).
-func (id EventID) Valid() bool { return id.gen != 0 }
+func (id EventID) Valid() bool { return id.stamp != 0 }
 
 const (
 	// An entry's key holds the insertion sequence in its high bits and the
 	// slot in its low bits, so comparing keys compares sequences.
-	slotBits = 28 // up to 268 M pending events
+	slotBits = 28 // up to 268 M queued events
 	slotMask = 1<<slotBits - 1
 	maxSeq   = 1<<(64-slotBits) - 1
 )
@@ -40,19 +40,25 @@ const (
 // Kernel is a discrete-event scheduler. It is not safe for concurrent use: a
 // run is single-threaded by design.
 //
-// Each scheduled event holds a slot until its queue entry is popped (fired
-// or discarded): gens[slot] is odd while the event is pending and is bumped
-// to even when it fires or is cancelled, so an EventID (slot, odd gen) stops
-// matching once its event is over, and Cancel costs O(1). gens is 4 bytes a
-// slot, so the check made for every popped entry mostly hits the cache; the
-// entry itself carries the handler, kind and argument.
+// Each scheduled event holds a slot until its queue entry is popped, when
+// it fires or, if it was cancelled, is discarded. A bit per slot says
+// whether its event is pending; popping an entry tests and clears it, and
+// the bitmap (1 bit an event) stays in cache where a table of per-event
+// records would not. stamps[slot] is the stamp of the slot's latest event,
+// which an EventID must match, so an ID stops working once its event is
+// over; it is only written when scheduling and read when cancelling, so it
+// costs no cache miss on the way. Stamps count Schedule calls modulo 2³²
+// (skipping 0): an old ID could only match again if its slot were reused
+// exactly a multiple of 2³² calls later.
 type Kernel struct {
 	now      Time
 	seq      uint64
 	events   uint64
 	q        queue
-	gens     []uint32
-	free     []uint32 // slots not in use; cap(free) ≥ len(gens)
+	stamp    uint32
+	stamps   []uint32
+	pending  []uint64 // bit slot%64 of word slot/64: the slot's event is pending
+	free     []uint32 // slots not in use; cap(free) ≥ len(stamps)
 	live     int      // pending events
 	dead     int      // cancelled events whose entries are still queued
 	stopped  bool
@@ -84,9 +90,10 @@ func (k *Kernel) Pending() int { return k.live }
 // Grow reserves room for n queued events, so that a model that knows its
 // size avoids growing the queue during the run.
 func (k *Kernel) Grow(n int) {
-	if n > cap(k.gens) {
-		k.gens = slices.Grow(k.gens, n-len(k.gens))
+	if n > cap(k.stamps) {
+		k.stamps = slices.Grow(k.stamps, n-len(k.stamps))
 		k.free = slices.Grow(k.free, n-len(k.free))
+		k.pending = slices.Grow(k.pending, (n+63)/64-len(k.pending))
 	}
 	k.q.grow(n)
 }
@@ -105,18 +112,14 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 		slot = k.free[n-1]
 		k.free = k.free[:n-1]
 	} else {
-		if len(k.gens) > slotMask {
-			panic("sim: more than 268 million queued events")
-		}
-		slot = uint32(len(k.gens))
-		k.gens = append(k.gens, 0)
-		if cap(k.free) < len(k.gens) {
-			// Keep room for every slot so that freeing one never allocates.
-			k.free = slices.Grow(k.free, cap(k.gens))
-		}
+		slot = k.newSlot()
 	}
-	g := k.gens[slot] + 1 // odd: pending
-	k.gens[slot] = g
+	k.stamp++
+	if k.stamp == 0 {
+		k.stamp = 1
+	}
+	k.stamps[slot] = k.stamp
+	k.pending[slot/64] |= 1 << (slot % 64)
 	if k.seq == maxSeq {
 		k.renumber()
 	}
@@ -124,7 +127,37 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 	hk := uint64(k.handlers.ref(h))<<32 | uint64(uint32(kind))
 	k.q.push(entry{at: at, key: k.seq<<slotBits | uint64(slot), arg: arg, hk: hk})
 	k.live++
-	return EventID{slot: slot, gen: g}
+	return EventID{slot: slot, stamp: k.stamp}
+}
+
+func (k *Kernel) newSlot() uint32 {
+	if len(k.stamps) > slotMask {
+		panic("sim: more than 268 million queued events")
+	}
+	slot := uint32(len(k.stamps))
+	k.stamps = append(k.stamps, 0)
+	if slot%64 == 0 {
+		k.pending = append(k.pending, 0)
+	}
+	if cap(k.free) < len(k.stamps) {
+		// Keep room for every slot so that freeing one never allocates.
+		k.free = slices.Grow(k.free, cap(k.stamps))
+	}
+	return slot
+}
+
+// isPending reports whether slot's event is pending.
+func (k *Kernel) isPending(slot uint32) bool {
+	return k.pending[slot/64]&(1<<(slot%64)) != 0
+}
+
+// takePending clears slot's pending bit and reports whether it was set.
+func (k *Kernel) takePending(slot uint32) bool {
+	w := &k.pending[slot/64]
+	bit := uint64(1) << (slot % 64)
+	was := *w&bit != 0
+	*w &^= bit
+	return was
 }
 
 // After schedules an event d after now.
@@ -137,10 +170,9 @@ func (k *Kernel) After(d time.Duration, h Handler, kind int32, arg uint64) Event
 // front, or when cancelled entries outnumber pending ones (so that re-armed
 // timers cannot fill memory).
 func (k *Kernel) Cancel(id EventID) bool {
-	if id.gen&1 == 0 || int(id.slot) >= len(k.gens) || k.gens[id.slot] != id.gen {
+	if id.stamp == 0 || int(id.slot) >= len(k.stamps) || k.stamps[id.slot] != id.stamp || !k.takePending(id.slot) {
 		return false
 	}
-	k.gens[id.slot]++ // even: over
 	k.live--
 	k.dead++
 	if k.dead >= purgeMin && k.dead > k.live {
@@ -164,15 +196,13 @@ func (k *Kernel) Run(until Time) {
 		}
 		ev := *e
 		slot := uint32(ev.key & slotMask)
-		g := k.gens[slot] // load before popping so that a miss overlaps it
 		h := k.handlers.unref(ev.handler())
 		k.q.pop()
 		k.free = append(k.free, slot)
-		if g&1 == 0 { // cancelled
+		if !k.takePending(slot) { // cancelled
 			k.dead--
 			continue
 		}
-		k.gens[slot] = g + 1
 		k.live--
 		k.now = ev.at
 		k.events++
@@ -191,7 +221,7 @@ func (k *Kernel) NextAt() Time {
 			return Never
 		}
 		slot := uint32(e.key & slotMask)
-		if k.gens[slot]&1 == 1 {
+		if k.isPending(slot) {
 			return e.at
 		}
 		k.handlers.unref(e.handler())
@@ -205,7 +235,7 @@ func (k *Kernel) NextAt() Time {
 func (k *Kernel) purge() {
 	k.q.filter(func(e *entry) bool {
 		slot := uint32(e.key & slotMask)
-		if k.gens[slot]&1 == 1 {
+		if k.isPending(slot) {
 			return true
 		}
 		k.free = append(k.free, slot)

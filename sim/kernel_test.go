@@ -3,6 +3,7 @@ package sim
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"testing"
@@ -67,6 +68,7 @@ var timeDists = []timeDist{
 		}
 		return now + 60e9 + Time(s.IntN(1e9))
 	}},
+	{"grid", func(s *Stream, now Time) Time { return now/1000*1000 + 1000*Time(s.IntN(100)) }},
 	{"instant", func(s *Stream, now Time) Time { return max(now, 5e9) }},
 	{"wide", func(s *Stream, now Time) Time { return now.Add(time.Duration(1) << s.IntN(63)) }},
 	{"never", func(s *Stream, now Time) Time {
@@ -529,6 +531,44 @@ func TestAfter(t *testing.T) {
 	}
 }
 
+// TestStampWrap checks event IDs across the wrap of the 32-bit stamp.
+func TestStampWrap(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	k.stamp = math.MaxUint32 - 2
+	var ids []EventID
+	for i := range 6 {
+		ids = append(ids, k.Schedule(Time(i), h, 0, uint64(i)))
+	}
+	for i, id := range ids {
+		if !id.Valid() {
+			t.Fatalf("id %d (stamp %d) is not valid", i, id.stamp)
+		}
+	}
+	if !k.Cancel(ids[3]) || k.Cancel(ids[3]) || !k.Cancel(ids[4]) {
+		t.Error("Cancel across the stamp wrap: want true, false, true")
+	}
+	k.Run(Never)
+	if len(h.fired) != 4 {
+		t.Errorf("fired %v; want 4 events", h.fired)
+	}
+}
+
+func TestGrow(t *testing.T) {
+	k := NewKernel()
+	h := &recorder{name: "h"}
+	k.Grow(10_000)
+	for i := range 5000 {
+		k.Schedule(Time(i), h, 0, 0)
+	}
+	k.Grow(100) // smaller than what is there: no effect
+	k.Grow(20_000)
+	k.Run(Never)
+	if len(h.fired) != 5000 {
+		t.Errorf("fired %d events; want 5000", len(h.fired))
+	}
+}
+
 func TestSchedulePanicsOnNilHandler(t *testing.T) {
 	defer func() {
 		if recover() == nil {
@@ -611,6 +651,9 @@ func TestPurgeBoundsMemory(t *testing.T) {
 				if round == rounds/2 {
 					// Fire some, so that buckets are being drained too.
 					k.Run(Time(1e6 + round*n))
+					for i := range rs {
+						rs[i].fires = 0
+					}
 				}
 			}
 			if k.Pending() != n {
@@ -631,6 +674,8 @@ func TestPurgeBoundsMemory(t *testing.T) {
 
 // TestRenumber forces the insertion sequence to run out while events are
 // queued in every part of the queue, and checks that ties keep their order.
+// Slots are reused in a scrambled order first, so that an order that fell
+// back on slots instead of sequences would show.
 func TestRenumber(t *testing.T) {
 	for _, queued := range []int{0, 10, 20000} {
 		t.Run(fmt.Sprint(queued), func(t *testing.T) {
@@ -649,25 +694,39 @@ func TestRenumber(t *testing.T) {
 				k.Schedule(at, h, 0, next)
 				next++
 			}
-			for range queued {
-				add(Time(s.IntN(50)) * 1000)
+			grid := func() Time { return Time(1+s.IntN(50)) * 1000 }
+			// Fire events in random order of their slots, to scramble
+			// the free list.
+			for range 3000 {
+				k.Schedule(Time(s.IntN(1000)), h, 0, math.MaxUint64)
 			}
-			// Fire a few so that the queue has spread into rungs.
+			k.Run(1000)
+			log = log[:0]
+			for range queued {
+				add(grid())
+			}
+			k.seq = maxSeq - 500
+			for range 1000 { // renumbers half way
+				add(grid())
+			}
+			if k.seq > uint64(queued+1000) {
+				t.Errorf("seq = %d after renumbering; want at most %d", k.seq, queued+1000)
+			}
+			// Fire some, then add more ties.
 			h.stop = true
 			k.Run(Never)
 			h.stop = false
-			if queued > 0 {
-				want = slices.DeleteFunc(want, func(e ev) bool { return e.arg == log[0].arg })
+			sort.SliceStable(want, func(a, b int) bool { return want[a].at < want[b].at })
+			if log[0].arg != want[0].arg {
+				t.Fatalf("first event: fired %d; want %d", log[0].arg, want[0].arg)
 			}
-			k.seq = maxSeq - 5
-			for range 20 {
-				add(Time(s.IntN(50)) * 1000) // ties with queued events
-			}
-			if k.seq > uint64(queued+20) {
-				t.Errorf("seq = %d after renumbering; want at most %d", k.seq, queued+20)
+			want = want[1:]
+			log = log[:0]
+			k.seq = maxSeq - 10
+			for range 100 {
+				add(grid())
 			}
 			sort.SliceStable(want, func(a, b int) bool { return want[a].at < want[b].at })
-			log = log[:0]
 			k.Run(Never)
 			if len(log) != len(want) {
 				t.Fatalf("fired %d events; want %d", len(log), len(want))
@@ -703,8 +762,8 @@ func TestHandlerTable(t *testing.T) {
 			k.Schedule(Never, h, 0, uint64(i))
 		}
 		for _, h := range keep {
-			if i, ok := k.handlers.index[h]; !ok || k.handlers.recs[i].refs != 1 {
-				t.Fatalf("kept handler not interned with one queued event")
+			if i, ok := k.handlers.index[h]; !ok || k.handlers.recs[i].refs != 2 {
+				t.Fatalf("kept handler not interned with its two queued events")
 			}
 		}
 		k.Run(Never)

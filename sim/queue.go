@@ -61,7 +61,7 @@ const (
 	// a bucket.
 	leafMax    = 64
 	leafTarget = 16
-	// maxBuckets bounds a rung's buckets (12 bytes each). Few buckets keep
+	// maxBuckets bounds a rung's buckets (32 bytes each). Few buckets keep
 	// the ones being appended to in cache; a bigger bucket costs one more
 	// rung, which is a sequential pass.
 	maxBuckets = 4096
@@ -74,10 +74,12 @@ const (
 
 // A bucket is a list of chunks taken from the queue's chunk pool, filled in
 // order: n entries, the last chunk holding n mod chunkLen of them (or a
-// full chunk).
+// full chunk). It keeps the bounds of its entries' times, which shape the
+// rung it may be spread over.
 type bucket struct {
 	head, tail int32
 	n          int32
+	tmin, tmax uint64 // valid if n > 0
 }
 
 type chunk [chunkLen]entry
@@ -158,12 +160,12 @@ func (q *queue) peek() *entry {
 // pop removes the entry peek returned.
 func (q *queue) pop() {
 	q.n--
-	n := len(q.near) - 1
-	last := q.near[n]
-	q.near = q.near[:n]
-	if n > 0 {
-		q.siftRoot(last)
+	if len(q.near) == 1 {
+		q.near = q.near[:0]
+		q.nearLimit = nearMax // forget a failed spillNear
+		return
 	}
+	q.popNear()
 }
 
 // refill moves the next non-empty bucket into the empty near heap, spreading
@@ -188,11 +190,7 @@ func (q *queue) refill() bool {
 		if r.cur < r.nb {
 			hi = r.start + uint64(r.cur)<<r.shift
 		}
-		var tmin, tmax uint64
-		if b.n > leafMax && q.depth < maxRungs {
-			tmin, tmax = q.bucketBounds(b)
-		}
-		if tmin == tmax {
+		if b.n <= leafMax || b.tmin == b.tmax || q.depth == maxRungs {
 			// Small, or one instant that only the heap can order, or no
 			// rung left: near takes the bucket's whole range.
 			q.nearEnd = hi
@@ -202,10 +200,10 @@ func (q *queue) refill() bool {
 			return true
 		}
 		// Nothing is queued before tmin, so near may take over up to there.
-		q.nearEnd = tmin
-		q.drainBucket(b, q.openRung(tmin, hi, tmin, tmax, int(b.n)))
+		q.nearEnd = b.tmin
+		q.drainBucket(b, q.openRung(b.tmin, hi, b.tmax, int(b.n)))
 	}
-	return len(q.near) > 0
+	return false // nothing queued: near is empty and there is no rung
 }
 
 // spillNear moves a near heap that insertions made big into a rung of its
@@ -223,7 +221,7 @@ func (q *queue) spillNear() {
 		q.nearLimit = 2 * len(q.near)
 		return
 	}
-	r := q.openRung(tmin, q.nearEnd, tmin, tmax, len(q.near))
+	r := q.openRung(tmin, q.nearEnd, tmax, len(q.near))
 	q.nearEnd = tmin
 	for i := range q.near {
 		q.appendBucket(&r.buckets[r.index(uint64(q.near[i].at))], &q.near[i])
@@ -233,16 +231,17 @@ func (q *queue) spillNear() {
 }
 
 // openRung pushes a rung covering [start, end) for n entries whose times
-// lie in [tmin, tmax] (tmin < tmax), aiming at leafTarget entries a bucket.
-func (q *queue) openRung(start, end, tmin, tmax uint64, n int) *rung {
+// lie in [start, tmax] (start < tmax < end), aiming at leafTarget entries a
+// bucket.
+func (q *queue) openRung(start, end, tmax uint64, n int) *rung {
 	r := &q.rungs[q.depth]
 	q.depth++
 	nb := uint64(min(max(n/leafTarget, 2), maxBuckets))
 	// The width is a power of two so that finding a bucket is a shift.
-	w := (tmax - tmin + nb) / nb // ⌈(tmax−tmin+1)/nb⌉
+	w := (tmax - start + nb) / nb // ⌈(tmax−start+1)/nb⌉
 	shift := uint(bits.Len64(w - 1))
-	// The buckets cover [tmin, tmax] with at most nb buckets; one more
-	// takes the rest of [start, end), for later insertions.
+	// At most nb buckets cover [start, tmax]; one more takes the rest of
+	// the range, for later insertions.
 	r.start, r.end, r.shift, r.cur = start, end, shift, 0
 	r.nb = int(min((end-start-1)>>shift+1, nb+1))
 	if len(r.buckets) < r.nb {
@@ -253,11 +252,13 @@ func (q *queue) openRung(start, end, tmin, tmax uint64, n int) *rung {
 
 // appendBucket adds e at the end of b.
 func (q *queue) appendBucket(b *bucket, e *entry) {
+	t := uint64(e.at)
 	i := b.n & (chunkLen - 1)
 	if i == 0 {
 		c := q.newChunk()
 		if b.n == 0 {
 			b.head = c
+			b.tmin, b.tmax = t, t
 		} else {
 			q.chunkNext[b.tail] = c
 		}
@@ -265,6 +266,8 @@ func (q *queue) appendBucket(b *bucket, e *entry) {
 	}
 	q.chunks[b.tail][i] = *e
 	b.n++
+	b.tmin = min(b.tmin, t)
+	b.tmax = max(b.tmax, t)
 }
 
 // drainBucket moves b's entries into near (r == nil) or into the buckets
@@ -285,20 +288,6 @@ func (q *queue) drainBucket(b bucket, r *rung) {
 	}
 }
 
-// bucketBounds returns the least and greatest time in b.
-func (q *queue) bucketBounds(b bucket) (tmin, tmax uint64) {
-	tmin = farEnd
-	c := b.head
-	for left := int(b.n); left > 0; left -= chunkLen {
-		for _, e := range q.chunks[c][:min(left, chunkLen)] {
-			tmin = min(tmin, uint64(e.at))
-			tmax = max(tmax, uint64(e.at))
-		}
-		c = q.chunkNext[c]
-	}
-	return tmin, tmax
-}
-
 func (q *queue) newChunk() int32 {
 	if n := len(q.freeChunks); n > 0 {
 		c := q.freeChunks[n-1]
@@ -315,13 +304,14 @@ func (q *queue) newChunk() int32 {
 
 // grow reserves chunks for n entries.
 func (q *queue) grow(n int) {
-	c := (n + chunkLen - 1) / chunkLen
-	q.chunks = slices.Grow(q.chunks, c-len(q.chunks))
-	q.chunkNext = slices.Grow(q.chunkNext, c-len(q.chunkNext))
-	q.freeChunks = slices.Grow(q.freeChunks, c-len(q.freeChunks))
+	if c := (n + chunkLen - 1) / chunkLen; c > cap(q.chunks) {
+		q.chunks = slices.Grow(q.chunks, c-len(q.chunks))
+		q.chunkNext = slices.Grow(q.chunkNext, c-len(q.chunkNext))
+		q.freeChunks = slices.Grow(q.freeChunks, c-len(q.freeChunks))
+	}
 }
 
-// pushNear and siftRoot implement the 4-ary min-heap: half the depth of a
+// pushNear and popNear implement the 4-ary min-heap: half the depth of a
 // binary heap.
 func (q *queue) pushNear(e entry) {
 	q.near = append(q.near, e)
@@ -338,13 +328,15 @@ func (q *queue) pushNear(e entry) {
 	h[i] = e
 }
 
-// siftRoot fills the hole that popping near[0] left with last, the entry
-// removed from the end. It walks the hole down to a leaf along the smaller
-// children and then sifts last up from there (Floyd's method): last
-// usually belongs near the bottom, so this saves most comparisons with it.
-func (q *queue) siftRoot(last entry) {
-	h := q.near
-	n := len(h)
+// popNear removes near[0] and fills the hole with the last entry. It walks
+// the hole down to a leaf along the smaller children and then sifts the
+// last entry up from there (Floyd's method): it usually belongs near the
+// bottom, so this saves most comparisons with it.
+func (q *queue) popNear() {
+	n := len(q.near) - 1
+	last := q.near[n]
+	h := q.near[:n]
+	q.near = h
 	i := 0
 	for {
 		c := 4*i + 1
@@ -426,7 +418,7 @@ func (q *queue) filter(keep func(*entry) bool) {
 }
 
 // filterBucket compacts b to the entries keep accepts, freeing the chunks it
-// no longer needs.
+// no longer needs. b's time bounds stay bounds, if perhaps not tight ones.
 func (q *queue) filterBucket(b *bucket, keep func(*entry) bool) {
 	if b.n == 0 {
 		return
