@@ -38,15 +38,7 @@ func runCommand() *cli.Command {
 				}
 				sets = append([]string{"seed=" + s}, sets...)
 			}
-			file, text, err := readExperiment(c.Args().First())
-			if err != nil {
-				return err
-			}
-			exp, src, err := config.Load(file, text, sets)
-			if err != nil {
-				return err
-			}
-			runs, err := experiments.Plan(src, exp)
+			file, text, exp, runs, err := plan(c.Args().First(), sets)
 			if err != nil {
 				return err
 			}
@@ -110,15 +102,7 @@ func validateCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return usagef("validate takes exactly one experiment file")
 			}
-			file, text, err := readExperiment(c.Args().First())
-			if err != nil {
-				return err
-			}
-			exp, src, err := config.Load(file, text, c.StringSlice("set"))
-			if err != nil {
-				return err
-			}
-			runs, err := experiments.Plan(src, exp)
+			file, _, _, runs, err := plan(c.Args().First(), c.StringSlice("set"))
 			if err != nil {
 				return err
 			}
@@ -172,6 +156,21 @@ func versionCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// plan reads, loads and validates an experiment file ("" for the shipped
+// default) with the given PATH=VALUE overrides, and expands it into runs.
+func plan(name string, sets []string) (file string, text []byte, exp *config.Experiment, runs []experiments.Run, err error) {
+	file, text, err = readExperiment(name)
+	if err != nil {
+		return
+	}
+	exp, src, err := config.Load(file, text, sets)
+	if err != nil {
+		return
+	}
+	runs, err = experiments.Plan(src, exp)
+	return
 }
 
 // readExperiment reads the named file, or the shipped default when name is "".

@@ -3,6 +3,7 @@ package output
 import (
 	"errors"
 	"fmt"
+	"github.com/iotsim/iotsim/experiments/config"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,17 +12,18 @@ import (
 	"github.com/iotsim/iotsim/metrics"
 )
 
-// Table names, as in spec/output.md and the folder names under OUT.
+// Table names, as in spec/output.md and the folder names under OUT; the
+// experiment schema owns them.
 const (
-	TableRuns        = "runs"
-	TableMessages    = "messages"
-	TableDevices     = "devices"
-	TableConnections = "connections"
-	TablePackets     = "packets"
+	TableRuns        = config.TableRuns
+	TableMessages    = config.TableMessages
+	TableDevices     = config.TableDevices
+	TableConnections = config.TableConnections
+	TablePackets     = config.TablePackets
 )
 
 // Tables lists every table name, in the order of spec/output.md.
-var Tables = []string{TableRuns, TableMessages, TableDevices, TableConnections, TablePackets}
+var Tables = config.AllTables
 
 // RunPath is where the rows of one table of one run go:
 // dir/<table>/run=<runID>/part-0.parquet.

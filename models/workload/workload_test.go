@@ -2,7 +2,6 @@ package workload
 
 import (
 	"fmt"
-	"go/build"
 	"math"
 	"strings"
 	"testing"
@@ -386,26 +385,6 @@ func TestNextAllocatesNothing(t *testing.T) {
 		s := NewSource(p, stream(11), 0)
 		if a := testing.AllocsPerRun(1000, func() { s.Next() }); a != 0 {
 			t.Errorf("%v: Next allocates %v times per call; want 0", p.Kind, a)
-		}
-	}
-}
-
-// TestImports enforces the models' place in the design: within the module a
-// model imports only sim, and it does no I/O.
-func TestImports(t *testing.T) {
-	pkg, err := build.ImportDir(".", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const module = "github.com/iotsim/iotsim/"
-	for _, imp := range append(pkg.Imports, pkg.TestImports...) {
-		if strings.HasPrefix(imp, module) && imp != module+"sim" {
-			t.Errorf("imports %s; a model may import only sim (and gonum)", imp)
-		}
-	}
-	for _, imp := range pkg.Imports {
-		if imp == "os" || imp == "net" || strings.HasPrefix(imp, "net/") {
-			t.Errorf("imports %s; a model does no I/O", imp)
 		}
 	}
 }
