@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/iotsim/iotsim/experiments"
 )
 
 // iotsim runs the command line in-process and returns its exit code and output.
@@ -136,5 +139,21 @@ func TestVersion(t *testing.T) {
 	code, stdout, _ := iotsim(t, "version")
 	if code != 0 || !strings.HasPrefix(stdout, "iotsim ") {
 		t.Errorf("version: exit %d, %q", code, stdout)
+	}
+}
+
+func TestProgressPrinterWaitsASecondThenReports(t *testing.T) {
+	var buf bytes.Buffer
+	p := progressPrinter(&buf)
+	p(experiments.Progress{RunsTotal: 4, Elapsed: 500 * time.Millisecond, Events: 100})
+	if buf.Len() != 0 {
+		t.Fatalf("printed %q before a second had passed", buf.String())
+	}
+	p(experiments.Progress{RunsDone: 1, RunsTotal: 4, SimNow: 30e9, SimEnd: 60e9, Events: 4e6, Elapsed: 2 * time.Second})
+	got := buf.String()
+	for _, want := range []string{"runs 1/4", "sim 30s/1m0s", "2e+06 events/s", "ETA 6s"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("progress line %q lacks %q", got, want)
+		}
 	}
 }
