@@ -34,6 +34,7 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzParseHeader -fuzztime $(FUZZTIME) ./protocols/udp
+	$(GO) test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) ./protocols/coap
 
 clean:
 	rm -rf bin out
