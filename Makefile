@@ -14,7 +14,7 @@ test:
 
 # Every benchmark whose figure BENCHMARKS.md records (takes several minutes).
 bench: bench-kernel bench-fleet
-	$(GO) test -run XXX -bench . -benchmem ./models/... ./metrics/... ./experiments/output/...
+	$(GO) test -run XXX -bench . -benchmem ./models/... ./metrics/... ./experiments/output/... ./protocols/...
 
 bench-kernel:
 	$(GO) test -run XXX -bench . -benchtime 10000000x ./sim

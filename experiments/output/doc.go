@@ -15,8 +15,12 @@
 // half-written file where a reader's glob would find it.
 //
 // File settings: zstd (default level, one encoder per file) on every column;
-// every string column dictionary-encoded (with a per-column dictionary limit,
-// past which a row group falls back to plain encoding); row groups of at most
+// every string column that repeats dictionary-encoded (with a per-column
+// dictionary limit, past which a row group falls back to plain encoding);
+// node-name columns that are nearly unique within a row group (messages.src,
+// devices.node, connections.client, packets.link/src/dst) are plain: a
+// dictionary there costs a hash lookup per row and makes files larger
+// (measured: 100 k-device fleet, 69 → 62 MB and 15 % faster); row groups of at most
 // RowGroupRows rows; CreatedBy "iotsim"; the caller's key-value metadata,
 // sorted by key. Nullable columns hold real Parquet NULLs.
 //

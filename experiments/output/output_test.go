@@ -248,8 +248,10 @@ func TestRoundTrip(t *testing.T) {
 				if cm.Codec != format.Zstd {
 					t.Errorf("%s.%s: codec %v", table, cm.PathInSchema, cm.Codec)
 				}
-				if cm.Type == format.ByteArray && !slices.Contains(cm.Encoding, format.RLEDictionary) {
-					t.Errorf("%s.%s: encodings %v, no dictionary", table, cm.PathInSchema, cm.Encoding)
+				col := table + "." + strings.Join(cm.PathInSchema, ".")
+				dict := slices.Contains(cm.Encoding, format.RLEDictionary)
+				if cm.Type == format.ByteArray && dict == plainStringColumns[col] {
+					t.Errorf("%s: encodings %v; dictionary wanted: %v", col, cm.Encoding, !plainStringColumns[col])
 				}
 			}
 		}
@@ -832,4 +834,15 @@ func TestBoundedMemory(t *testing.T) {
 	if peak > 36<<20 {
 		t.Errorf("live heap grew by %d MiB", peak>>20)
 	}
+}
+
+// plainStringColumns are the string columns written without a dictionary
+// because their values are nearly unique within a row group.
+var plainStringColumns = map[string]bool{
+	"messages.src":       true,
+	"devices.node":       true,
+	"connections.client": true,
+	"packets.link":       true,
+	"packets.src":        true,
+	"packets.dst":        true,
 }

@@ -12,7 +12,7 @@ import "github.com/iotsim/iotsim/metrics"
 type messageRecord struct {
 	RunID         string   `parquet:"run_id,dict"`
 	MsgID         int64    `parquet:"msg_id"`
-	Src           string   `parquet:"src,dict"`
+	Src           string   `parquet:"src"`
 	Dst           string   `parquet:"dst,dict"`
 	Group         string   `parquet:"group,dict"`
 	Protocol      string   `parquet:"protocol,dict"`
@@ -88,7 +88,7 @@ func (d *messageRecord) row() (runID string, r metrics.MessageRow) {
 // deviceRecord is one row of the devices table.
 type deviceRecord struct {
 	RunID        string   `parquet:"run_id,dict"`
-	Node         string   `parquet:"node,dict"`
+	Node         string   `parquet:"node"`
 	Group        string   `parquet:"group,dict"`
 	Kind         string   `parquet:"kind,dict"`
 	Profile      string   `parquet:"profile,dict"`
@@ -166,7 +166,7 @@ func (d *deviceRecord) row() (runID string, r metrics.DeviceRow) {
 // connectionRecord is one row of the connections table.
 type connectionRecord struct {
 	RunID          string `parquet:"run_id,dict"`
-	Client         string `parquet:"client,dict"`
+	Client         string `parquet:"client"`
 	Server         string `parquet:"server,dict"`
 	Protocol       string `parquet:"protocol,dict"`
 	OpenedNs       int64  `parquet:"opened_ns"`
@@ -224,10 +224,10 @@ func (d *connectionRecord) row() (runID string, r metrics.ConnectionRow) {
 type packetRecord struct {
 	RunID      string  `parquet:"run_id,dict"`
 	TNs        int64   `parquet:"t_ns"`
-	Link       string  `parquet:"link,dict"`
+	Link       string  `parquet:"link"`
 	LinkClass  string  `parquet:"link_class,dict"`
-	Src        string  `parquet:"src,dict"`
-	Dst        string  `parquet:"dst,dict"`
+	Src        string  `parquet:"src"`
+	Dst        string  `parquet:"dst"`
 	Layer      string  `parquet:"layer,dict"`
 	Kind       string  `parquet:"kind,dict"`
 	Bytes      int32   `parquet:"bytes"`
