@@ -168,6 +168,10 @@ type Packet struct {
 	// Properties is reserved for MQTT 5.0 and must be nil at protocol
 	// level 4.
 	Properties *Properties
+
+	// Ref is simulation metadata, never on the wire: the simulator's reference of the application
+	// message a PUBLISH carries (0 = none). Engines copy it along; the codec ignores it.
+	Ref uint64
 }
 
 // ConnectFields is the variable header and payload of a CONNECT packet
