@@ -1,0 +1,579 @@
+package coap
+
+import (
+	"time"
+
+	"github.com/iotsim/iotsim/sim"
+)
+
+// Request is what a client's application asks for. Options and Payload are
+// only read, never modified, so a device group can share one Options slice
+// among all its devices.
+type Request struct {
+	Confirmable bool
+	Code        Code
+	Options     Options
+	Payload     []byte
+	Ref         uint64 // the application's reference, handed back in callbacks and Send
+}
+
+// Failure says why a request got no response.
+type Failure uint8
+
+// Failures reported by ClientEnv.Failed.
+const (
+	TimedOut        Failure = iota + 1 // MAX_RETRANSMIT retransmissions got no ACK (RFC 7252 §4.2)
+	WasReset                           // the server answered with Reset
+	QueueFull                          // the NSTART queue was full (Params.Queue)
+	ResponseLost                       // ACKed, but the separate response never came within EXCHANGE_LIFETIME
+	BlockwiseFailed                    // a block-wise transfer was answered with an error or out of order
+)
+
+var failureNames = [...]string{"", "timed out", "reset", "queue full", "no response", "block-wise transfer failed"}
+
+func (f Failure) String() string {
+	if int(f) < len(failureNames) {
+		return failureNames[f]
+	}
+	return "Failure(?)"
+}
+
+// ClientEnv is what a Client needs from its surroundings. Messages handed
+// to it are valid only during the call.
+type ClientEnv interface {
+	// Send transmits m to the server. ref is the request's Ref for every
+	// transmission of a request (retransmissions and blocks included) and
+	// 0 for the client's own ACKs and Resets.
+	Send(m *Message, ref uint64)
+	// SetTimer asks for OnTimer at time at; the latest call wins and 0
+	// cancels.
+	SetTimer(at sim.Time)
+	// Response hands the final response of request ref to the application
+	// (for a block-wise response, with the whole representation).
+	Response(ref uint64, m *Message)
+	// Failed says that request ref got no response.
+	Failed(ref uint64, f Failure)
+	// Notification hands a notification of observation obs (its index in
+	// the order Observe was called) to the application; fresh is the
+	// freshness rule of RFC 7641 §3.4.
+	Notification(obs int, m *Message, fresh bool)
+}
+
+// Client is the client role of a CoAP endpoint talking to one server:
+// message ids, tokens, Confirmable retransmission with exponential backoff
+// (RFC 7252 §4.2), NSTART = 1 with a bounded queue (§4.7), matching of
+// piggybacked and separate responses (§5.2), block-wise transfers
+// (RFC 7959) and observations (RFC 7641). It is a plain struct driven by
+// its methods; every method takes the environment to answer through.
+type Client struct {
+	p      *Params
+	rng    *sim.Stream
+	mid    uint16
+	tok    uint32
+	timer  sim.Time // the time last asked of SetTimer, 0 for none
+	recent [4]uint16
+	nrec   uint8
+
+	cur   exchange
+	queue []queued // FIFO; queue[qhead:] wait for the slot
+	qhead int
+	waits []wait        // requests whose response may still come
+	obs   []observation // observations, by the index Observe returned
+}
+
+// exchange is the request holding the NSTART slot.
+type exchange struct {
+	req      Request
+	msg      Message // the message on the air (current block)
+	deadline sim.Time
+	timeout  time.Duration
+	tx       uint8 // transmissions of msg so far
+	active   bool
+	obs      int16 // observation this request registers, or -1
+	body     []byte
+}
+
+// queued is a request waiting for the slot; obs ≥ 0 marks the registration
+// of that observation.
+type queued struct {
+	r   Request
+	obs int16
+}
+
+// wait is a request whose response may still come after its message-layer
+// exchange ended: a CON answered with an empty ACK, or a NON.
+type wait struct {
+	token    Token
+	ref      uint64
+	deadline sim.Time
+	con      bool
+	obs      int16
+}
+
+// observation is one RFC 7641 observation the client keeps.
+type observation struct {
+	opts       Options
+	token      Token
+	registered bool
+	pending    bool     // a registration request is queued or in flight
+	seq        uint32   // V1: the last fresh Observe value
+	seqAt      sim.Time // T1: when it arrived
+	again      sim.Time // when to register again, 0 for not planned
+}
+
+// Init prepares c to talk to one server with parameters p. rng draws the
+// retransmission timeouts and the first message id and token; the client
+// keeps the pointer.
+func (c *Client) Init(p *Params, rng *sim.Stream) {
+	*c = Client{p: p, rng: rng, mid: uint16(rng.Uint64()), tok: uint32(rng.Uint64())}
+	c.cur.obs = -1
+}
+
+// Busy reports whether a request holds the NSTART slot.
+func (c *Client) Busy() bool { return c.cur.active }
+
+// Queued is the number of requests waiting for the slot.
+func (c *Client) Queued() int { return len(c.queue) - c.qhead }
+
+// Do starts request r, or queues it while another holds the slot.
+func (c *Client) Do(env ClientEnv, now sim.Time, r Request) {
+	c.do(env, now, r, -1)
+	c.arm(env)
+}
+
+func (c *Client) do(env ClientEnv, now sim.Time, r Request, obs int16) {
+	if c.cur.active {
+		if c.Queued() >= c.p.Queue {
+			env.Failed(r.Ref, QueueFull)
+			return
+		}
+		if c.qhead > 0 && c.qhead == len(c.queue) {
+			c.queue, c.qhead = c.queue[:0], 0
+		}
+		c.queue = append(c.queue, queued{r, obs})
+		return
+	}
+	c.start(env, now, r, obs)
+}
+
+// Observe registers an observation of the resource named by opts (its
+// Uri-Path and so on; read only) and returns its index.
+func (c *Client) Observe(env ClientEnv, now sim.Time, opts Options) int {
+	i := len(c.obs)
+	c.obs = append(c.obs, observation{opts: opts, token: c.newToken()})
+	c.register(env, now, int16(i))
+	c.arm(env)
+	return i
+}
+
+func (c *Client) register(env ClientEnv, now sim.Time, i int16) {
+	o := &c.obs[i]
+	if o.pending {
+		return
+	}
+	o.pending, o.again = true, 0
+	opts := make(Options, 0, len(o.opts)+1)
+	opts = append(opts, o.opts...)
+	opts.SetObserve(ObserveRegister)
+	c.do(env, now, Request{Confirmable: true, Code: GET, Options: opts}, i)
+}
+
+func (c *Client) newToken() Token {
+	c.tok++
+	return Uint64Token(uint64(c.tok), 4)
+}
+
+func (c *Client) newMID() uint16 {
+	c.mid++
+	return c.mid
+}
+
+// start puts r on the air in the slot.
+func (c *Client) start(env ClientEnv, now sim.Time, r Request, obs int16) {
+	x := &c.cur
+	*x = exchange{req: r, active: true, obs: obs}
+	tok := c.newToken()
+	if obs >= 0 {
+		tok = c.obs[obs].token
+	}
+	x.msg = Message{Code: r.Code, Token: tok, Options: r.Options, Payload: r.Payload}
+	if len(r.Payload) > c.p.BlockSize {
+		c.setBlock1(0)
+	}
+	c.transmit(env, now)
+}
+
+// setBlock1 makes x.msg carry block num of the request body.
+func (c *Client) setBlock1(num uint32) {
+	x := &c.cur
+	size := c.p.BlockSize
+	szx, _ := BlockSZX(size)
+	off := int(num) * size
+	end := min(off+size, len(x.req.Payload))
+	opts := make(Options, 0, len(x.req.Options)+2)
+	opts = append(opts, x.req.Options...)
+	_ = opts.SetBlock1(Block{Num: num, More: end < len(x.req.Payload), SZX: szx})
+	if num == 0 {
+		opts.SetSize1(uint32(len(x.req.Payload)))
+	}
+	x.msg.Options = opts
+	x.msg.Payload = x.req.Payload[off:end]
+}
+
+// setBlock2 makes x.msg ask for block num of the response.
+func (c *Client) setBlock2(num uint32, szx uint8) {
+	x := &c.cur
+	opts := make(Options, 0, len(x.req.Options)+1)
+	opts = append(opts, x.req.Options...)
+	opts.Del(Observe) // later blocks are plain GETs (RFC 7959 §2.6)
+	_ = opts.SetBlock2(Block{Num: num, SZX: szx})
+	x.msg.Options = opts
+	x.msg.Payload = nil
+}
+
+// transmit sends the slot's current message as a new message (new id).
+func (c *Client) transmit(env ClientEnv, now sim.Time) {
+	x := &c.cur
+	x.msg.MessageID = c.newMID()
+	x.tx = 1
+	if x.req.Confirmable {
+		x.msg.Type = CON
+		x.timeout = c.p.initialTimeout(c.rng.Float64())
+		x.deadline = now.Add(x.timeout)
+	} else {
+		x.msg.Type = NON
+	}
+	env.Send(&x.msg, x.ref())
+	if !x.req.Confirmable {
+		// A NON leaves the slot at once; its response is awaited by token.
+		c.addWait(now, x.msg.Token, x.req.Ref, false, x.obs, c.p.NonLifetime())
+		x.active = false
+		c.next(env, now)
+	}
+}
+
+func (x *exchange) ref() uint64 { return x.req.Ref }
+
+func (c *Client) addWait(now sim.Time, tok Token, ref uint64, con bool, obs int16, life time.Duration) {
+	for i := range c.waits {
+		if c.waits[i].token == tok {
+			c.waits[i] = wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs}
+			return
+		}
+	}
+	c.waits = append(c.waits, wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs})
+}
+
+// next gives the free slot to the first queued request.
+func (c *Client) next(env ClientEnv, now sim.Time) {
+	for !c.cur.active && c.qhead < len(c.queue) {
+		q := c.queue[c.qhead]
+		c.queue[c.qhead] = queued{}
+		c.qhead++
+		c.start(env, now, q.r, q.obs)
+	}
+	if c.qhead == len(c.queue) {
+		c.queue, c.qhead = c.queue[:0], 0
+	}
+}
+
+// finish ends the slot's exchange and starts the next request.
+func (c *Client) finish(env ClientEnv, now sim.Time) {
+	c.cur = exchange{obs: -1}
+	c.next(env, now)
+}
+
+// Receive handles a message from the server.
+func (c *Client) Receive(env ClientEnv, now sim.Time, m *Message) {
+	c.receive(env, now, m)
+	c.arm(env)
+}
+
+func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
+	x := &c.cur
+	switch m.Type {
+	case ACK, RST:
+		if !x.active || x.msg.Type != CON || m.MessageID != x.msg.MessageID {
+			return // late or unknown: ignored (RFC 7252 §4.2)
+		}
+		if m.Type == RST {
+			c.failCur(env, now, WasReset)
+			return
+		}
+		if m.Code == Empty {
+			// Separate response to come (§5.2.2); the slot is free.
+			c.addWait(now, x.msg.Token, x.req.Ref, true, x.obs, c.p.ExchangeLifetime())
+			c.finish(env, now)
+			return
+		}
+		if m.Token != x.msg.Token {
+			return
+		}
+		c.response(env, now, m)
+	case CON, NON:
+		if !m.Code.IsResponse() {
+			// Requests and pings to a client, and empty NONs: Reset.
+			env.Send(&Message{Type: RST, MessageID: m.MessageID}, 0)
+			return
+		}
+		if m.Type == CON && c.seen(m.MessageID) {
+			ack := NewEmpty(ACK, m.MessageID)
+			env.Send(&ack, 0) // our ACK was lost: acknowledge again, deliver once
+			return
+		}
+		if !c.expected(m.Token) {
+			env.Send(&Message{Type: RST, MessageID: m.MessageID}, 0)
+			return
+		}
+		if m.Type == CON {
+			c.remember(m.MessageID)
+			ack := NewEmpty(ACK, m.MessageID)
+			env.Send(&ack, 0)
+		}
+		if x.active && m.Token == x.msg.Token {
+			c.response(env, now, m) // a separate NON/CON response to the slot's request
+			return
+		}
+		c.separate(env, now, m)
+	}
+}
+
+func (c *Client) seen(mid uint16) bool {
+	for i := 0; i < int(c.nrec); i++ {
+		if c.recent[i] == mid {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Client) remember(mid uint16) {
+	copy(c.recent[1:], c.recent[:len(c.recent)-1])
+	c.recent[0] = mid
+	if int(c.nrec) < len(c.recent) {
+		c.nrec++
+	}
+}
+
+// expected reports whether a response with this token can be matched.
+func (c *Client) expected(tok Token) bool {
+	if c.cur.active && c.cur.msg.Token == tok {
+		return true
+	}
+	for i := range c.waits {
+		if c.waits[i].token == tok {
+			return true
+		}
+	}
+	for i := range c.obs {
+		if c.obs[i].registered && c.obs[i].token == tok {
+			return true
+		}
+	}
+	return false
+}
+
+// separate handles a response matched by token to a waiting request or an
+// observation.
+func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
+	for i := range c.waits {
+		w := c.waits[i]
+		if w.token != m.Token {
+			continue
+		}
+		c.waits = append(c.waits[:i], c.waits[i+1:]...)
+		if w.obs >= 0 {
+			c.registered(env, now, w.obs, m)
+		}
+		if w.ref != 0 || w.obs < 0 {
+			env.Response(w.ref, m)
+		}
+		return
+	}
+	for i := range c.obs {
+		o := &c.obs[i]
+		if o.registered && o.token == m.Token {
+			c.notification(env, now, int16(i), m)
+			return
+		}
+	}
+}
+
+// response handles the response to the slot's request.
+func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
+	x := &c.cur
+	if b, ok := x.msg.Options.Block1(); ok {
+		if m.Code == Continue && b.More {
+			if rb, ok := m.Options.Block1(); ok && rb.Num == b.Num {
+				c.setBlock1(b.Num + 1)
+				c.transmit(env, now)
+				return
+			}
+		}
+		if m.Code == Continue {
+			c.failCur(env, now, BlockwiseFailed)
+			return
+		}
+	}
+	if b2, ok := m.Options.Block2(); ok && m.Code.Class() == 2 {
+		if b2.Offset() != len(x.body) {
+			c.failCur(env, now, BlockwiseFailed)
+			return
+		}
+		x.body = append(x.body, m.Payload...)
+		if b2.More {
+			if x.obs >= 0 && b2.Num == 0 {
+				c.registered(env, now, x.obs, m)
+			}
+			c.setBlock2(b2.Num+1, b2.SZX)
+			c.transmit(env, now)
+			return
+		}
+		whole := *m
+		whole.Payload = x.body
+		c.done(env, now, &whole)
+		return
+	}
+	c.done(env, now, m)
+}
+
+// done delivers the slot's final response and frees the slot.
+func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
+	x := &c.cur
+	ref, obs := x.req.Ref, x.obs
+	c.cur = exchange{obs: -1}
+	if obs >= 0 {
+		c.registered(env, now, obs, m)
+	}
+	if ref != 0 || obs < 0 {
+		env.Response(ref, m)
+	}
+	c.next(env, now)
+}
+
+func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
+	ref, obs := c.cur.req.Ref, c.cur.obs
+	c.cur = exchange{obs: -1}
+	if obs >= 0 {
+		c.lost(now, obs)
+	} else {
+		env.Failed(ref, f)
+	}
+	c.next(env, now)
+}
+
+// registered records the response to a registration request.
+func (c *Client) registered(env ClientEnv, now sim.Time, i int16, m *Message) {
+	o := &c.obs[i]
+	o.pending = false
+	v, ok := m.Options.Observe()
+	if !ok || m.Code.Class() != 2 {
+		c.lost(now, i) // the server does not (or no longer) observe for us
+		return
+	}
+	if o.registered {
+		if fresh(o.seq, o.seqAt, v, now) {
+			o.seq, o.seqAt = v, now
+		}
+	} else {
+		o.registered, o.seq, o.seqAt = true, v, now
+	}
+	if c.p.Reregister > 0 {
+		o.again = now.Add(c.p.Reregister)
+	}
+}
+
+// notification handles a notification of a registered observation.
+func (c *Client) notification(env ClientEnv, now sim.Time, i int16, m *Message) {
+	o := &c.obs[i]
+	v, ok := m.Options.Observe()
+	if !ok || m.Code.Class() != 2 {
+		// An error or a final response ends the observation (RFC 7641 §3.2).
+		env.Notification(int(i), m, false)
+		c.lost(now, i)
+		return
+	}
+	isFresh := fresh(o.seq, o.seqAt, v, now)
+	if isFresh {
+		o.seq, o.seqAt = v, now
+		if c.p.Reregister > 0 {
+			o.again = now.Add(c.p.Reregister)
+		}
+	}
+	env.Notification(int(i), m, isFresh)
+}
+
+// lost forgets a registration and plans the next one.
+func (c *Client) lost(now sim.Time, i int16) {
+	o := &c.obs[i]
+	o.registered, o.pending = false, false
+	o.again = now.Add(max(c.p.Reregister, time.Second))
+}
+
+// fresh is the freshness rule of RFC 7641 §3.4: is notification v, arriving
+// at t2, newer than v1 that arrived at t1?
+func fresh(v1 uint32, t1 sim.Time, v2 uint32, t2 sim.Time) bool {
+	const half = 1 << 23
+	return (v1 < v2 && v2-v1 < half) || (v1 > v2 && v1-v2 > half) || t2 > t1.Add(128*time.Second)
+}
+
+// OnTimer handles the client's timer: retransmission or give-up of the
+// slot's CON, expiry of awaited responses, and re-registrations.
+func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
+	c.timer = 0
+	x := &c.cur
+	if x.active && x.msg.Type == CON && x.deadline <= now {
+		if int(x.tx) > c.p.MaxRetransmit {
+			c.failCur(env, now, TimedOut)
+		} else {
+			x.tx++
+			x.timeout *= 2
+			x.deadline = now.Add(x.timeout)
+			env.Send(&x.msg, x.ref())
+		}
+	}
+	for i := 0; i < len(c.waits); {
+		w := c.waits[i]
+		if w.deadline > now {
+			i++
+			continue
+		}
+		c.waits = append(c.waits[:i], c.waits[i+1:]...)
+		switch {
+		case w.obs >= 0:
+			c.lost(now, w.obs)
+		case w.con:
+			env.Failed(w.ref, ResponseLost)
+		}
+	}
+	for i := range c.obs {
+		if o := &c.obs[i]; o.again != 0 && o.again <= now {
+			o.registered = false
+			c.register(env, now, int16(i))
+		}
+	}
+	c.arm(env)
+}
+
+// arm asks the environment for the earliest time the client must act.
+func (c *Client) arm(env ClientEnv) {
+	var at sim.Time
+	earlier := func(t sim.Time) {
+		if t != 0 && (at == 0 || t < at) {
+			at = t
+		}
+	}
+	if c.cur.active && c.cur.msg.Type == CON {
+		earlier(c.cur.deadline)
+	}
+	for i := range c.waits {
+		earlier(c.waits[i].deadline)
+	}
+	for i := range c.obs {
+		earlier(c.obs[i].again)
+	}
+	if at != c.timer {
+		c.timer = at
+		env.SetTimer(at)
+	}
+}

@@ -1,0 +1,560 @@
+package coap
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/iotsim/iotsim/sim"
+)
+
+// loop is a tiny deterministic event loop joining clients and one server
+// over a wire with a fixed one-way delay and a scripted drop rule.
+type loop struct {
+	t       *testing.T
+	now     sim.Time
+	seq     int
+	events  []loopEvent
+	delay   time.Duration
+	drop    func(toServer bool, m *Message, n int) bool // n: index of this message in its direction
+	sent    [2]int
+	times   []sim.Time // when each message was put on the wire
+	srv     *Server
+	clients []*testClient
+	log     []string
+	// server-side observations
+	delivered []string
+	notified  map[uint64]bool
+	nextRef   uint64
+}
+
+type loopEvent struct {
+	at  sim.Time
+	seq int
+	fn  func()
+}
+
+type testClient struct {
+	l         *loop
+	id        Peer
+	c         Client
+	rng       sim.Stream
+	timerAt   sim.Time
+	responses []string
+	failures  []string
+	notes     []string
+	failedAt  sim.Time
+}
+
+func newLoop(t *testing.T, cfg ServerConfig) *loop {
+	l := &loop{t: t, delay: 10 * time.Millisecond, notified: map[uint64]bool{}}
+	rng := sim.NewStream(1, "server", "coap")
+	l.srv = NewServer(cfg, &rng)
+	return l
+}
+
+func (l *loop) addClient(p *Params) *testClient {
+	tc := &testClient{l: l, id: Peer(len(l.clients) + 1)}
+	tc.rng = sim.NewStream(7, fmt.Sprint("client", tc.id), "coap")
+	tc.c.Init(p, &tc.rng)
+	l.clients = append(l.clients, tc)
+	return tc
+}
+
+func (l *loop) at(t sim.Time, fn func()) {
+	l.seq++
+	l.events = append(l.events, loopEvent{t, l.seq, fn})
+}
+
+func (l *loop) run(until sim.Time) {
+	for len(l.events) > 0 {
+		i := 0
+		for j := range l.events {
+			e, b := l.events[j], l.events[i]
+			if e.at < b.at || (e.at == b.at && e.seq < b.seq) {
+				i = j
+			}
+		}
+		e := l.events[i]
+		if e.at > until {
+			break
+		}
+		l.events = slices.Delete(l.events, i, i+1)
+		l.now = e.at
+		e.fn()
+	}
+	l.now = until
+}
+
+// transmit puts a copy of m on the wire.
+func (l *loop) transmit(toServer bool, peer Peer, m *Message) {
+	dir := 0
+	arrow := fmt.Sprintf("c%d→s", peer)
+	if !toServer {
+		dir, arrow = 1, fmt.Sprintf("s→c%d", peer)
+	}
+	n := l.sent[dir]
+	l.sent[dir]++
+	l.times = append(l.times, l.now)
+	cp := *m
+	cp.Options = slices.Clone(m.Options)
+	cp.Payload = slices.Clone(m.Payload)
+	dropped := l.drop != nil && l.drop(toServer, &cp, n)
+	line := fmt.Sprintf("%7.3f %s %s", l.now.Seconds(), arrow, brief(&cp))
+	if dropped {
+		line += " (lost)"
+	}
+	l.log = append(l.log, line)
+	if dropped {
+		return
+	}
+	l.at(l.now.Add(l.delay), func() {
+		if toServer {
+			l.srv.Receive(l, l.now, peer, &cp)
+		} else {
+			tc := l.clients[peer-1]
+			tc.c.Receive(tc, l.now, &cp)
+		}
+	})
+}
+
+// brief describes a message without its (random) id.
+func brief(m *Message) string {
+	s := m.Type.String() + " " + m.Code.String()
+	var opts []string
+	for _, o := range m.Options {
+		opts = append(opts, o.String())
+	}
+	if len(opts) > 0 {
+		s += " " + strings.Join(opts, "; ")
+	}
+	if len(m.Payload) > 0 {
+		s += fmt.Sprintf(" %dB", len(m.Payload))
+	}
+	return s
+}
+
+// ServerEnv
+func (l *loop) Send(to Peer, m *Message, ref uint64) { l.transmit(false, to, m) }
+func (l *loop) After(at sim.Time, key uint64) {
+	l.at(at, func() { l.srv.OnTimer(l, l.now, key) })
+}
+func (l *loop) Delivered(from Peer, req *Message, dup bool) {
+	l.delivered = append(l.delivered, fmt.Sprintf("c%d %v %s %dB dup=%v", from, req.Code, req.Options.Path(), len(req.Payload), dup))
+}
+func (l *loop) Notifying(to Peer, path string) uint64 {
+	l.nextRef++
+	return l.nextRef
+}
+func (l *loop) NotifyDone(ref uint64, ok bool) { l.notified[ref] = ok }
+
+// ClientEnv
+func (tc *testClient) Send(m *Message, ref uint64) { tc.l.transmit(true, tc.id, m) }
+func (tc *testClient) SetTimer(at sim.Time) {
+	tc.timerAt = at
+	if at == 0 {
+		return
+	}
+	tc.l.at(at, func() {
+		if tc.timerAt == at {
+			tc.c.OnTimer(tc, tc.l.now)
+		}
+	})
+}
+func (tc *testClient) Response(ref uint64, m *Message) {
+	tc.responses = append(tc.responses, fmt.Sprintf("%d %v %dB", ref, m.Code, len(m.Payload)))
+}
+func (tc *testClient) Failed(ref uint64, f Failure) {
+	tc.failedAt = tc.l.now
+	tc.failures = append(tc.failures, fmt.Sprintf("%d %v at %.3f", ref, f, tc.l.now.Seconds()))
+}
+func (tc *testClient) Notification(obs int, m *Message, fresh bool) {
+	v, _ := m.Options.Observe()
+	tc.notes = append(tc.notes, fmt.Sprintf("obs%d %v seq=%d fresh=%v %dB", obs, m.Code, v, fresh, len(m.Payload)))
+}
+
+func pathOpts(p string) Options {
+	var o Options
+	o.SetPath(p)
+	return o
+}
+
+func defaultServer() ServerConfig {
+	p := DefaultParams()
+	return ServerConfig{Params: &p, Dedup: true, SeparateAfter: time.Second, NotifyCON: true}
+}
+
+func TestConfirmablePiggybacked(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	p := DefaultParams()
+	c := l.addClient(&p)
+	c.c.Do(c, 0, Request{Confirmable: true, Code: POST, Options: pathOpts("/telemetry"), Payload: make([]byte, 64), Ref: 1})
+	l.run(sim.Time(10 * time.Second))
+	want := []string{"  0.000 c1→s CON POST Uri-Path=telemetry 64B", "  0.010 s→c1 ACK 2.04"}
+	if !slices.Equal(l.log, want) {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(l.log, "\n"), strings.Join(want, "\n"))
+	}
+	if !slices.Equal(c.responses, []string{"1 2.04 0B"}) || len(c.failures) != 0 {
+		t.Errorf("responses %q failures %q", c.responses, c.failures)
+	}
+	if !slices.Equal(l.delivered, []string{"c1 POST /telemetry 64B dup=false"}) {
+		t.Errorf("delivered %q", l.delivered)
+	}
+}
+
+// TestRetransmissionTimes checks RFC 7252 §4.2: retransmissions at
+// T0·(2^k − 1) after the first transmission, T0 in [2, 3] s, give-up after
+// the 4th retransmission's timeout, i.e. at 31·T0 ≤ MAX_TRANSMIT_WAIT.
+func TestRetransmissionTimes(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		l := newLoop(t, defaultServer())
+		l.drop = func(bool, *Message, int) bool { return true }
+		p := DefaultParams()
+		c := l.addClient(&p)
+		c.rng = sim.NewStream(seed, "client", "coap")
+		c.c.Init(&p, &c.rng)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/time"), Ref: 9})
+		l.run(sim.Time(200 * time.Second))
+		if len(l.log) != 5 {
+			t.Fatalf("seed %d: %d transmissions, want 5:\n%s", seed, len(l.log), strings.Join(l.log, "\n"))
+		}
+		var times []float64
+		for _, at := range l.times {
+			times = append(times, at.Seconds())
+		}
+		t0 := times[1]
+		if t0 < 2 || t0 > 3 {
+			t.Errorf("seed %d: first timeout %.3f s outside [2, 3]", seed, t0)
+		}
+		for k := 1; k < 5; k++ {
+			if want := t0 * float64(int(1)<<k-1); abs(times[k]-want) > 1e-6 {
+				t.Errorf("seed %d: transmission %d at %.6f, want %.6f", seed, k, times[k], want)
+			}
+		}
+		if len(c.failures) != 1 {
+			t.Fatalf("seed %d: failures %q", seed, c.failures)
+		}
+		at := c.failedAt.Seconds()
+		if abs(at-31*t0) > 1e-6 || at > p.MaxTransmitWait().Seconds() {
+			t.Errorf("seed %d: gave up at %.3f, want 31·T0 = %.3f ≤ %v", seed, at, 31*t0, p.MaxTransmitWait())
+		}
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func TestParamsDerived(t *testing.T) {
+	p := DefaultParams()
+	for _, tc := range []struct {
+		name string
+		got  time.Duration
+		want time.Duration
+	}{
+		{"MAX_TRANSMIT_SPAN", p.MaxTransmitSpan(), 45 * time.Second},
+		{"MAX_TRANSMIT_WAIT", p.MaxTransmitWait(), 93 * time.Second},
+		{"EXCHANGE_LIFETIME", p.ExchangeLifetime(), 247 * time.Second},
+		{"NON_LIFETIME", p.NonLifetime(), 145 * time.Second},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestNSTARTQueue(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	p := DefaultParams()
+	p.Queue = 2
+	c := l.addClient(&p)
+	for ref := uint64(1); ref <= 4; ref++ {
+		c.c.Do(c, 0, Request{Confirmable: true, Code: POST, Options: pathOpts("/q"), Payload: []byte{byte(ref)}, Ref: ref})
+	}
+	if len(l.log) != 1 || c.c.Queued() != 2 {
+		t.Fatalf("on the air %d, queued %d; want 1 and 2", len(l.log), c.c.Queued())
+	}
+	if !slices.Equal(c.failures, []string{"4 queue full at 0.000"}) {
+		t.Errorf("failures %q", c.failures)
+	}
+	l.run(sim.Time(time.Second))
+	want := []string{
+		"  0.000 c1→s CON POST Uri-Path=q 1B", "  0.010 s→c1 ACK 2.04",
+		"  0.020 c1→s CON POST Uri-Path=q 1B", "  0.030 s→c1 ACK 2.04",
+		"  0.040 c1→s CON POST Uri-Path=q 1B", "  0.050 s→c1 ACK 2.04",
+	}
+	if !slices.Equal(l.log, want) {
+		t.Errorf("log:\n%s", strings.Join(l.log, "\n"))
+	}
+	if !slices.Equal(c.responses, []string{"1 2.04 0B", "2 2.04 0B", "3 2.04 0B"}) {
+		t.Errorf("responses %q", c.responses)
+	}
+}
+
+// TestDeduplication loses the first ACK: with dedup the retransmitted CON
+// is answered from the cache and reaches the application once; without,
+// it is processed again (libcoap 4.3: 2.01 then 2.04, trace b5).
+func TestDeduplication(t *testing.T) {
+	for _, dedup := range []bool{true, false} {
+		cfg := defaultServer()
+		cfg.Dedup = dedup
+		l := newLoop(t, cfg)
+		l.drop = func(toServer bool, m *Message, n int) bool { return !toServer && n == 0 }
+		p := DefaultParams()
+		c := l.addClient(&p)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: PUT, Options: pathOpts("/dedup"), Payload: []byte("hello"), Ref: 1})
+		l.run(sim.Time(10 * time.Second))
+		wantDelivered := []string{"c1 PUT /dedup 5B dup=false"}
+		wantSecond := "ACK 2.01"
+		if !dedup {
+			wantDelivered = append(wantDelivered, "c1 PUT /dedup 5B dup=true")
+			wantSecond = "ACK 2.04"
+		}
+		if !slices.Equal(l.delivered, wantDelivered) {
+			t.Errorf("dedup=%v: delivered %q", dedup, l.delivered)
+		}
+		if len(l.log) != 4 || !strings.HasSuffix(l.log[3], wantSecond) {
+			t.Errorf("dedup=%v: log\n%s", dedup, strings.Join(l.log, "\n"))
+		}
+		if len(c.responses) != 1 {
+			t.Errorf("dedup=%v: responses %q", dedup, c.responses)
+		}
+	}
+}
+
+func TestDedupNON(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	m := Message{Type: NON, Code: POST, MessageID: 7, Options: pathOpts("/x")}
+	l.srv.Receive(l, 0, 1, &m)
+	l.srv.Receive(l, sim.Time(100*time.Second), 1, &m)
+	l.srv.Receive(l, sim.Time(146*time.Second), 1, &m) // NON_LIFETIME (145 s) is over
+	if len(l.delivered) != 2 {
+		t.Errorf("delivered %q; want the first and the one after NON_LIFETIME", l.delivered)
+	}
+}
+
+func TestSeparateResponse(t *testing.T) {
+	cfg := defaultServer()
+	cfg.Processing = 3 * time.Second
+	l := newLoop(t, cfg)
+	p := DefaultParams()
+	c := l.addClient(&p)
+	c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/missing"), Ref: 5})
+	l.run(sim.Time(10 * time.Second))
+	want := []string{
+		"  0.000 c1→s CON GET Uri-Path=missing",
+		"  0.010 s→c1 ACK 0.00",
+		"  3.010 s→c1 CON 4.04",
+		"  3.020 c1→s ACK 0.00",
+	}
+	if !slices.Equal(l.log, want) {
+		t.Errorf("log:\n%s", strings.Join(l.log, "\n"))
+	}
+	if !slices.Equal(c.responses, []string{"5 4.04 0B"}) {
+		t.Errorf("responses %q", c.responses)
+	}
+}
+
+// TestRejections follows RFC 7252 and the libcoap trace b5: a ping gets a
+// Reset, an unknown critical option 4.02 on CON and Reset on NON, an
+// unknown method 4.05.
+func TestRejections(t *testing.T) {
+	opt9 := pathOpts("/time")
+	opt9.Add(UintOption(9, 120))
+	for _, tc := range []struct {
+		name string
+		m    Message
+		want string
+	}{
+		{"ping", Message{Type: CON, MessageID: 1}, "RST 0.00"},
+		{"empty NON", Message{Type: NON, MessageID: 2}, "RST 0.00"},
+		{"critical option CON", Message{Type: CON, Code: GET, MessageID: 3, Options: opt9}, "ACK 4.02"},
+		{"critical option NON", Message{Type: NON, Code: GET, MessageID: 4, Options: opt9}, "RST 0.00"},
+		{"unknown method", Message{Type: CON, Code: MakeCode(0, 9), MessageID: 5, Options: pathOpts("/time")}, "ACK 4.05"},
+		{"response to a server", Message{Type: CON, Code: Content, MessageID: 6}, "RST 0.00"},
+	} {
+		l := newLoop(t, defaultServer())
+		l.srv.Receive(l, 0, 1, &tc.m)
+		if len(l.log) != 1 || !strings.HasSuffix(l.log[0], tc.want) {
+			t.Errorf("%s: sent %q, want %q", tc.name, l.log, tc.want)
+		}
+	}
+	var pe *ParseError
+	_, err := Parse([]byte{0x49, 0x01, 0x00, 0x05}) // CON, token length 9
+	if e, ok := err.(*ParseError); ok {
+		pe = e
+	}
+	if pe == nil {
+		t.Fatal("token length 9 parsed")
+	}
+	l := newLoop(t, defaultServer())
+	l.srv.Reject(l, 1, pe)
+	if len(l.log) != 1 || !strings.HasSuffix(l.log[0], "RST 0.00") {
+		t.Errorf("malformed CON: sent %q, want a Reset", l.log)
+	}
+}
+
+func TestObserveNotifications(t *testing.T) {
+	for _, con := range []bool{true, false} {
+		cfg := defaultServer()
+		cfg.NotifyCON = con
+		l := newLoop(t, cfg)
+		l.srv.SetResource("/alerts", []byte("none"))
+		p := DefaultParams()
+		p.Reregister = 0
+		obs := l.addClient(&p)
+		pub := l.addClient(&p)
+		obs.c.Observe(obs, 0, pathOpts("/alerts"))
+		l.run(sim.Time(time.Second))
+		if l.srv.Observers("/alerts") != 1 {
+			t.Fatalf("con=%v: %d observers after registration", con, l.srv.Observers("/alerts"))
+		}
+		for i := 0; i < 3; i++ {
+			pub.c.Do(pub, l.now, Request{Confirmable: true, Code: POST, Options: pathOpts("/alerts"), Payload: []byte("fire"), Ref: uint64(10 + i)})
+			l.run(l.now.Add(time.Second))
+		}
+		want := []string{"obs0 2.05 seq=2 fresh=true 4B", "obs0 2.05 seq=3 fresh=true 4B", "obs0 2.05 seq=4 fresh=true 4B"}
+		if !slices.Equal(obs.notes, want) {
+			t.Errorf("con=%v: notifications %q", con, obs.notes)
+		}
+		for ref := uint64(1); ref <= 3; ref++ {
+			if ok, done := l.notified[ref]; !done || !ok {
+				t.Errorf("con=%v: notification %d done=%v ok=%v", con, ref, done, ok)
+			}
+		}
+	}
+}
+
+// TestObserverRemovedOnFailure: a CON notification that is never
+// acknowledged removes the observer (RFC 7641 §4.5); a Reset does too.
+func TestObserverRemoved(t *testing.T) {
+	for _, how := range []string{"timeout", "reset"} {
+		l := newLoop(t, defaultServer())
+		p := DefaultParams()
+		p.Reregister = 0
+		obs := l.addClient(&p)
+		pub := l.addClient(&p)
+		l.srv.SetResource("/alerts", nil)
+		obs.c.Observe(obs, 0, pathOpts("/alerts"))
+		l.run(sim.Time(time.Second))
+		switch how {
+		case "timeout":
+			l.drop = func(toServer bool, m *Message, n int) bool { return !toServer && m.Type == CON }
+		case "reset":
+			obs.c = Client{} // the observer forgot everything: it resets
+			obs.c.Init(&p, &obs.rng)
+		}
+		pub.c.Do(pub, l.now, Request{Confirmable: true, Code: POST, Options: pathOpts("/alerts"), Payload: []byte("x"), Ref: 1})
+		l.run(l.now.Add(200 * time.Second))
+		if n := l.srv.Observers("/alerts"); n != 0 {
+			t.Errorf("%s: %d observers left\n%s", how, n, strings.Join(l.log, "\n"))
+		}
+		if ok, done := l.notified[1]; !done || ok {
+			t.Errorf("%s: notification done=%v ok=%v", how, done, ok)
+		}
+	}
+}
+
+func TestFreshness(t *testing.T) {
+	s := func(x float64) sim.Time { return sim.Time(x * 1e9) }
+	for _, tc := range []struct {
+		v1     uint32
+		t1     sim.Time
+		v2     uint32
+		t2     sim.Time
+		fresh_ bool
+	}{
+		{5, 0, 6, s(1), true},
+		{6, 0, 5, s(1), false},            // reordered: older
+		{MaxObserve, 0, 2, s(1), true},    // wrapped around
+		{2, 0, MaxObserve, s(1), false},   // older, across the wrap
+		{6, 0, 5, s(128.5), true},         // more than 128 s later: fresh anyway
+		{5, 0, 5 + 1<<23, s(1), false},    // too far ahead to be newer
+		{5 + 1<<23 + 1, 0, 5, s(1), true}, // far behind means wrapped
+		{100, s(10), 100, s(20), false},   // the same value is not fresh
+	} {
+		if got := fresh(tc.v1, tc.t1, tc.v2, tc.t2); got != tc.fresh_ {
+			t.Errorf("fresh(%d@%v, %d@%v) = %v", tc.v1, tc.t1, tc.v2, tc.t2, got)
+		}
+	}
+}
+
+func TestReorderedNotification(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	p := DefaultParams()
+	obs := l.addClient(&p)
+	obs.c.Observe(obs, 0, pathOpts("/a"))
+	l.srv.SetResource("/a", nil)
+	l.run(sim.Time(time.Second))
+	tok := obs.c.obs[0].token
+	for _, v := range []uint32{10, 12, 11} {
+		m := Message{Type: NON, Code: Content, MessageID: uint16(100 + v), Token: tok}
+		m.Options.SetObserve(v)
+		obs.c.Receive(obs, l.now, &m)
+	}
+	want := []string{"obs0 2.05 seq=10 fresh=true 0B", "obs0 2.05 seq=12 fresh=true 0B", "obs0 2.05 seq=11 fresh=false 0B"}
+	if !slices.Equal(obs.notes, want) {
+		t.Errorf("notes %q", obs.notes)
+	}
+}
+
+func TestBlockwise(t *testing.T) {
+	cfg := defaultServer()
+	bp := DefaultParams()
+	bp.BlockSize = 64
+	cfg.Params = &bp
+	l := newLoop(t, cfg)
+	big := make([]byte, 3000)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	l.srv.SetResource("/big", big)
+	p := DefaultParams()
+	p.BlockSize = 1024
+	c := l.addClient(&p)
+	c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/big"), Ref: 1})
+	c.c.Do(c, 0, Request{Confirmable: true, Code: PUT, Options: pathOpts("/up"), Payload: big, Ref: 2})
+	l.run(sim.Time(10 * time.Second))
+	if !slices.Equal(c.responses, []string{"1 2.05 3000B", "2 2.01 0B"}) {
+		t.Fatalf("responses %q\n%s", c.responses, strings.Join(l.log, "\n"))
+	}
+	got, _ := l.srv.Resource("/up")
+	if !slices.Equal(got, big) {
+		t.Errorf("server assembled %d bytes, not the 3000 sent", len(got))
+	}
+	// 47 Block2 exchanges of 64 bytes, then 3 Block1 exchanges of 1024.
+	if n := len(l.log); n != 2*(47+3) {
+		t.Errorf("%d messages, want %d", n, 2*(47+3))
+	}
+	if !strings.Contains(l.log[1], "Block2=0/1/64; Size2=3000") || !strings.Contains(l.log[2*47-1], "Block2=46/0/64") {
+		t.Errorf("block2 options: %q … %q", l.log[1], l.log[2*47-1])
+	}
+	if !strings.Contains(l.log[2*47], "Block1=0/1/1024; Size1=3000") {
+		t.Errorf("block1 first: %q", l.log[2*47])
+	}
+	if !slices.Equal(l.delivered[len(l.delivered)-1:], []string{"c1 PUT /up 3000B dup=false"}) {
+		t.Errorf("delivered %q", l.delivered)
+	}
+}
+
+// TestBlockLost: a lost block is retransmitted as its own CON exchange.
+func TestBlockLost(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	l.drop = func(toServer bool, m *Message, n int) bool { return toServer && n == 1 }
+	p := DefaultParams()
+	p.BlockSize = 16
+	c := l.addClient(&p)
+	c.c.Do(c, 0, Request{Confirmable: true, Code: POST, Options: pathOpts("/b"), Payload: make([]byte, 40), Ref: 3})
+	l.run(sim.Time(10 * time.Second))
+	if !slices.Equal(c.responses, []string{"3 2.04 0B"}) {
+		t.Fatalf("responses %q\n%s", c.responses, strings.Join(l.log, "\n"))
+	}
+	if len(l.log) != 7 || !strings.HasSuffix(l.log[2], "(lost)") || l.log[2][7:] != l.log[3][7:]+" (lost)" {
+		t.Errorf("log:\n%s", strings.Join(l.log, "\n"))
+	}
+}

@@ -1,0 +1,617 @@
+package coap
+
+import (
+	"time"
+
+	"github.com/iotsim/iotsim/sim"
+)
+
+// Peer is the environment's name for a client endpoint (a node id in the
+// simulator, an index of UDP addresses in a live adapter).
+type Peer uint64
+
+// ServerConfig configures a Server.
+type ServerConfig struct {
+	Params *Params // ACK_TIMEOUT etc. for the server's own CONs, block size
+	// Dedup keeps message ids for EXCHANGE_LIFETIME (CON) and NON_LIFETIME
+	// (NON) and answers a duplicate CON with the same response without
+	// processing it again (RFC 7252 §4.5). Off, every duplicate is
+	// processed again, as libcoap 4.3 does.
+	Dedup bool
+	// Processing is the application's time to produce a response.
+	Processing time.Duration
+	// SeparateAfter: when Processing exceeds it, a CON request is answered
+	// by an empty ACK at once and the response follows as its own CON
+	// (RFC 7252 §5.2.2); otherwise the response is piggybacked.
+	SeparateAfter time.Duration
+	// NotifyCON sends notifications as CON (else NON).
+	NotifyCON bool
+}
+
+// ServerEnv is what a Server needs from its surroundings. Messages handed
+// to it are valid only during the call.
+type ServerEnv interface {
+	// Send transmits m to peer to; ref is the notification's reference
+	// (from Notifying) and 0 for everything else.
+	Send(to Peer, m *Message, ref uint64)
+	// After asks for OnTimer(key) at time at. There is no cancel: the
+	// server ignores timers that are no longer current.
+	After(at sim.Time, key uint64)
+	// Delivered says that a request reached the application: dup is true
+	// when it is a duplicate that deduplication would have suppressed
+	// (only possible with Dedup off).
+	Delivered(from Peer, req *Message, dup bool)
+	// Notifying says a notification of path is about to go to observer to
+	// and returns its reference.
+	Notifying(to Peer, path string) uint64
+	// NotifyDone ends notification ref: ok when a CON notification was
+	// acknowledged or a NON was sent; not ok when it was given up, reset
+	// or replaced by a newer one before it was acknowledged.
+	NotifyDone(ref uint64, ok bool)
+}
+
+// Server is the server role of a CoAP endpoint: a store of resources that
+// answers GET, POST, PUT and DELETE, deduplicates message ids, sends
+// piggybacked or separate responses, keeps RFC 7641 observers and notifies
+// them when a resource changes, and serves and accepts RFC 7959 block-wise
+// transfers.
+type Server struct {
+	cfg       ServerConfig
+	rng       *sim.Stream
+	mid       uint16
+	resources map[string]*resource
+
+	dedup    map[uint64]uint32 // peer<<16|mid → absolute index in seen
+	seen     []seenEntry       // ring, in arrival order
+	seenOff  uint32            // absolute index of seen[0]
+	seenHead int               // seen[:seenHead] are expired
+
+	outs    []outCON          // the server's own CONs in flight
+	outFree []int32           // free slots of outs
+	outByID map[uint64]int32  // peer<<16|mid → index in outs
+	later   []pending         // responses waiting for Processing
+	asm     map[uint64][]byte // Block1 bodies being received, by peer and token
+	stats   ServerStats
+}
+
+// ServerStats counts what the server did.
+type ServerStats struct {
+	Requests, Duplicates, Resets, NotificationsSent, ObserversRemoved int64
+}
+
+type resource struct {
+	payload   []byte
+	seq       uint32 // the Observe value of the current state
+	observers []observer
+}
+
+type observer struct {
+	peer  Peer
+	token Token
+	out   int32 // index in outs of a CON notification in flight, or -1
+}
+
+type seenEntry struct {
+	key      uint64
+	expires  sim.Time
+	resp     Message // the response to repeat (zero while still processing)
+	answered bool
+}
+
+type outCON struct {
+	peer     Peer
+	msg      Message
+	ref      uint64
+	path     string
+	deadline sim.Time
+	timeout  time.Duration
+	gen      uint32
+	tx       uint8
+	live     bool
+}
+
+type pending struct {
+	peer Peer
+	resp Message
+	at   sim.Time
+	key  uint64 // dedup key, or 0
+	con  bool   // send as a separate CON response
+}
+
+// Timer key kinds (the top byte of a key).
+const (
+	keyRetransmit = 1 << 56
+	keyPending    = 2 << 56
+)
+
+// NewServer returns a server with no resources. rng draws the timeouts of
+// the server's CONs and its message ids.
+func NewServer(cfg ServerConfig, rng *sim.Stream) *Server {
+	return &Server{
+		cfg:       cfg,
+		rng:       rng,
+		mid:       uint16(rng.Uint64()),
+		resources: map[string]*resource{},
+		dedup:     map[uint64]uint32{},
+		outByID:   map[uint64]int32{},
+	}
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() ServerStats { return s.stats }
+
+// SetResource sets the representation of path (e.g. a resource preloaded
+// for block-wise GETs) without notifying anybody.
+func (s *Server) SetResource(path string, payload []byte) { s.res(path).payload = payload }
+
+// Resource returns the representation of path and whether it exists.
+func (s *Server) Resource(path string) ([]byte, bool) {
+	r, ok := s.resources[path]
+	if !ok {
+		return nil, false
+	}
+	return r.payload, true
+}
+
+// Observers is the number of observers of path.
+func (s *Server) Observers(path string) int {
+	if r, ok := s.resources[path]; ok {
+		return len(r.observers)
+	}
+	return 0
+}
+
+func (s *Server) res(path string) *resource {
+	r, ok := s.resources[path]
+	if !ok {
+		r = &resource{seq: 1}
+		s.resources[path] = r
+	}
+	return r
+}
+
+func (s *Server) newMID() uint16 {
+	s.mid++
+	return s.mid
+}
+
+func dedupKey(p Peer, mid uint16) uint64 { return uint64(p)<<16 | uint64(mid) }
+
+// knownOptions are the critical options the server understands.
+var knownOptions = []OptionNumber{IfMatch, UriHost, IfNoneMatch, UriPort, UriPath, UriQuery, Accept, ProxyUri, ProxyScheme, Block1, Block2, Observe, Size1, Size2, ContentFormat, MaxAge, ETag, LocationPath, LocationQuery}
+
+// Reject answers a datagram that did not parse (RFC 7252 §4.2/§4.3).
+func (s *Server) Reject(env ServerEnv, from Peer, err *ParseError) {
+	if rst, ok := err.Reject(); ok {
+		s.stats.Resets++
+		env.Send(from, &rst, 0)
+	}
+}
+
+// Receive handles a message from peer from.
+func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
+	s.expire(now)
+	switch m.Type {
+	case ACK, RST:
+		s.answered(env, from, m)
+		return
+	}
+	if m.Code == Empty || !m.Code.IsRequest() || m.Code.ReservedClass() {
+		// A ping, or a response or reserved code where a request belongs.
+		s.reset(env, from, m)
+		return
+	}
+	key := dedupKey(from, m.MessageID)
+	dup := false
+	if i, ok := s.dedup[key]; ok {
+		e := &s.seen[i-s.seenOff]
+		if e.expires > now {
+			s.stats.Duplicates++
+			if s.cfg.Dedup {
+				if m.Type == CON && e.answered {
+					env.Send(from, &e.resp, 0)
+				}
+				return
+			}
+			dup = true
+		}
+	}
+	if s.cfg.Dedup || !dup {
+		life := s.cfg.Params.ExchangeLifetime()
+		if m.Type == NON {
+			life = s.cfg.Params.NonLifetime()
+		}
+		s.dedup[key] = s.seenOff + uint32(len(s.seen))
+		s.seen = append(s.seen, seenEntry{key: key, expires: now.Add(life)})
+	}
+	s.request(env, now, from, m, key, dup)
+}
+
+// reset answers m with a Reset.
+func (s *Server) reset(env ServerEnv, to Peer, m *Message) {
+	s.stats.Resets++
+	rst := NewEmpty(RST, m.MessageID)
+	env.Send(to, &rst, 0)
+}
+
+// request processes a request and sends or schedules its response.
+func (s *Server) request(env ServerEnv, now sim.Time, from Peer, m *Message, key uint64, dup bool) {
+	if _, bad := m.Options.UnrecognizedCritical(knownOptions); bad {
+		if m.Type == NON {
+			s.reset(env, from, m)
+			return
+		}
+		s.respond(env, now, from, m, key, Message{Code: BadOption})
+		return
+	}
+	resp, complete := s.execute(env, now, from, m, dup)
+	if complete {
+		s.stats.Requests++
+	}
+	s.respond(env, now, from, m, key, resp)
+}
+
+// execute runs the application's side of a request and returns the
+// response (type, id and token are filled in by respond) and whether the
+// request was complete (not an intermediate Block1).
+func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup bool) (Message, bool) {
+	path := m.Options.Path()
+	body := m.Payload
+	if b1, ok := m.Options.Block1(); ok {
+		k := uint64(from)<<32 ^ tokenHash(m.Token)
+		if s.asm == nil {
+			s.asm = map[uint64][]byte{}
+		}
+		got := s.asm[k]
+		if b1.Num == 0 {
+			got = got[:0]
+		}
+		if b1.Offset() != len(got) {
+			delete(s.asm, k)
+			return Message{Code: RequestEntityIncomplete}, false
+		}
+		got = append(got, m.Payload...)
+		if b1.More {
+			s.asm[k] = got
+			var opts Options
+			_ = opts.SetBlock1(b1)
+			return Message{Code: Continue, Options: opts}, false
+		}
+		delete(s.asm, k)
+		body = got
+		whole := *m
+		whole.Payload = body
+		env.Delivered(from, &whole, dup)
+	} else {
+		env.Delivered(from, m, dup)
+	}
+	switch m.Code {
+	case GET:
+		r, ok := s.resources[path]
+		if !ok {
+			return Message{Code: NotFound}, true
+		}
+		resp := Message{Code: Content}
+		if v, ok := m.Options.Observe(); ok {
+			switch v {
+			case ObserveRegister:
+				s.addObserver(r, from, m.Token)
+				resp.Options.SetObserve(r.seq)
+			case ObserveDeregister:
+				s.removeObserver(env, r, from, m.Token)
+			}
+		}
+		s.body(&resp, r.payload, m)
+		return resp, true
+	case POST, PUT:
+		r, existed := s.resources[path]
+		if !existed {
+			r = s.res(path)
+		}
+		r.payload = body
+		r.seq++
+		s.notify(env, now, path, r)
+		var resp Message
+		switch {
+		case m.Code == PUT && !existed:
+			resp.Code = Created
+		default:
+			resp.Code = Changed
+		}
+		if b1, ok := m.Options.Block1(); ok {
+			_ = resp.Options.SetBlock1(b1)
+		}
+		return resp, true
+	case DELETE:
+		if r, ok := s.resources[path]; ok {
+			for len(r.observers) > 0 {
+				s.removeObserver(env, r, r.observers[0].peer, r.observers[0].token)
+			}
+			delete(s.resources, path)
+		}
+		return Message{Code: Deleted}, true
+	}
+	return Message{Code: MethodNotAllowed}, true
+}
+
+// body puts the representation, or the requested Block2 of it, in resp.
+func (s *Server) body(resp *Message, payload []byte, req *Message) {
+	size := s.cfg.Params.BlockSize
+	b2, asked := req.Options.Block2()
+	if asked && b2.Size() < size {
+		size = b2.Size()
+	}
+	if !asked && len(payload) <= size {
+		resp.Payload = payload
+		return
+	}
+	szx, _ := BlockSZX(size)
+	num := uint32(0)
+	if asked {
+		num = b2.Num
+	}
+	off := int(num) * size
+	if off > len(payload) {
+		resp.Code = BadOption
+		return
+	}
+	end := min(off+size, len(payload))
+	_ = resp.Options.SetBlock2(Block{Num: num, More: end < len(payload), SZX: szx})
+	if num == 0 {
+		resp.Options.SetSize2(uint32(len(payload)))
+	}
+	resp.Payload = payload[off:end]
+}
+
+func tokenHash(t Token) uint64 {
+	var h uint64 = uint64(t.Len())
+	for _, b := range t.Bytes() {
+		h = h<<8 | uint64(b)
+	}
+	return h
+}
+
+// respond sends resp as the answer to request m, now or after Processing.
+func (s *Server) respond(env ServerEnv, now sim.Time, from Peer, m *Message, key uint64, resp Message) {
+	resp.Token = m.Token
+	if s.cfg.Processing <= 0 {
+		s.sendResponse(env, from, m.Type, m.MessageID, key, resp)
+		return
+	}
+	separate := m.Type == CON && s.cfg.Processing > s.cfg.SeparateAfter
+	if separate {
+		ack := NewEmpty(ACK, m.MessageID)
+		s.cache(key, ack)
+		env.Send(from, &ack, 0)
+	} else {
+		resp.MessageID = m.MessageID
+	}
+	if m.Type == CON && !separate {
+		resp.Type = ACK
+	} else {
+		resp.Type = NON
+	}
+	p := pending{peer: from, resp: resp, at: now.Add(s.cfg.Processing), key: key, con: separate}
+	s.later = append(s.later, p)
+	env.After(p.at, keyPending)
+}
+
+// sendResponse sends the immediate response to a request of type t.
+func (s *Server) sendResponse(env ServerEnv, to Peer, t Type, mid uint16, key uint64, resp Message) {
+	if t == CON {
+		resp.Type, resp.MessageID = ACK, mid
+		s.cache(key, resp)
+	} else {
+		resp.Type, resp.MessageID = NON, s.newMID()
+	}
+	env.Send(to, &resp, 0)
+}
+
+// cache remembers the answer to a deduplicated CON.
+func (s *Server) cache(key uint64, resp Message) {
+	if i, ok := s.dedup[key]; ok {
+		e := &s.seen[i-s.seenOff]
+		if e.key == key {
+			e.resp, e.answered = resp, true
+		}
+	}
+}
+
+// expire forgets message ids older than their lifetime. Entries before
+// seenHead are dead; the ring is compacted once they are half of it, so
+// the cost is amortised constant per message.
+func (s *Server) expire(now sim.Time) {
+	for s.seenHead < len(s.seen) && s.seen[s.seenHead].expires <= now {
+		e := &s.seen[s.seenHead]
+		if i, ok := s.dedup[e.key]; ok && i == s.seenOff+uint32(s.seenHead) {
+			delete(s.dedup, e.key)
+		}
+		*e = seenEntry{}
+		s.seenHead++
+	}
+	if s.seenHead > 0 && s.seenHead*2 >= len(s.seen) {
+		m := copy(s.seen, s.seen[s.seenHead:])
+		clear(s.seen[m:])
+		s.seen = s.seen[:m]
+		s.seenOff += uint32(s.seenHead)
+		s.seenHead = 0
+	}
+}
+
+// addObserver registers (peer, token) as an observer of r, replacing an
+// earlier registration of the same peer and token (RFC 7641 §4.1).
+func (s *Server) addObserver(r *resource, p Peer, tok Token) {
+	for i := range r.observers {
+		if o := &r.observers[i]; o.peer == p && o.token == tok {
+			return
+		}
+	}
+	r.observers = append(r.observers, observer{peer: p, token: tok, out: -1})
+}
+
+// removeObserver forgets observer (p, tok) of r and ends its CON
+// notification in flight.
+func (s *Server) removeObserver(env ServerEnv, r *resource, p Peer, tok Token) {
+	for i := range r.observers {
+		o := r.observers[i]
+		if o.peer != p || o.token != tok {
+			continue
+		}
+		if o.out >= 0 {
+			s.endOut(env, o.out, false)
+		}
+		r.observers = append(r.observers[:i], r.observers[i+1:]...)
+		s.stats.ObserversRemoved++
+		return
+	}
+}
+
+// notify sends the new state of r to its observers (RFC 7641 §4.2).
+func (s *Server) notify(env ServerEnv, now sim.Time, path string, r *resource) {
+	for i := range r.observers {
+		o := &r.observers[i]
+		ref := env.Notifying(o.peer, path)
+		m := Message{Code: Content, Token: o.token, MessageID: s.newMID()}
+		m.Options.SetObserve(r.seq)
+		m.Payload = r.payload
+		s.stats.NotificationsSent++
+		if !s.cfg.NotifyCON {
+			m.Type = NON
+			env.Send(o.peer, &m, ref)
+			env.NotifyDone(ref, true)
+			continue
+		}
+		m.Type = CON
+		if o.out >= 0 {
+			// A newer notification replaces the one still in flight and
+			// keeps its retransmission state (RFC 7641 §4.5.2).
+			x := &s.outs[o.out]
+			delete(s.outByID, dedupKey(x.peer, x.msg.MessageID))
+			env.NotifyDone(x.ref, false)
+			x.msg, x.ref = m, ref
+			s.outByID[dedupKey(o.peer, m.MessageID)] = o.out
+			env.Send(o.peer, &x.msg, ref)
+			continue
+		}
+		o.out = s.startOut(env, now, o.peer, m, ref, path)
+	}
+}
+
+// startOut sends m as one of the server's own CONs and returns its index.
+func (s *Server) startOut(env ServerEnv, now sim.Time, to Peer, m Message, ref uint64, path string) int32 {
+	var i int32
+	if n := len(s.outFree); n > 0 {
+		i = s.outFree[n-1]
+		s.outFree = s.outFree[:n-1]
+	} else {
+		s.outs = append(s.outs, outCON{})
+		i = int32(len(s.outs) - 1)
+	}
+	x := &s.outs[i]
+	x.gen++
+	x.peer, x.msg, x.ref, x.path, x.tx, x.live = to, m, ref, path, 1, true
+	x.timeout = s.cfg.Params.initialTimeout(s.rng.Float64())
+	x.deadline = now.Add(x.timeout)
+	s.outByID[dedupKey(to, m.MessageID)] = i
+	env.Send(to, &x.msg, ref)
+	env.After(x.deadline, keyRetransmit|uint64(x.gen)<<24|uint64(i))
+	return i
+}
+
+// endOut ends one of the server's CONs.
+func (s *Server) endOut(env ServerEnv, i int32, ok bool) {
+	x := &s.outs[i]
+	delete(s.outByID, dedupKey(x.peer, x.msg.MessageID))
+	if x.ref != 0 {
+		env.NotifyDone(x.ref, ok)
+	}
+	if x.path != "" {
+		if r, found := s.resources[x.path]; found {
+			for j := range r.observers {
+				if r.observers[j].out == i {
+					r.observers[j].out = -1
+				}
+			}
+		}
+	}
+	gen := x.gen
+	*x = outCON{gen: gen}
+	s.outFree = append(s.outFree, i)
+}
+
+// answered handles an ACK or Reset from a client.
+func (s *Server) answered(env ServerEnv, from Peer, m *Message) {
+	i, ok := s.outByID[dedupKey(from, m.MessageID)]
+	if !ok {
+		return
+	}
+	x := &s.outs[i]
+	if m.Type == ACK {
+		s.endOut(env, i, true)
+		return
+	}
+	// Reset: the client no longer wants notifications (RFC 7641 §3.6).
+	peer, tok, path := x.peer, x.msg.Token, x.path
+	s.endOut(env, i, false)
+	if r, found := s.resources[path]; found {
+		s.removeObserver(env, r, peer, tok)
+	}
+}
+
+// OnTimer handles a timer asked for with After.
+func (s *Server) OnTimer(env ServerEnv, now sim.Time, key uint64) {
+	switch key &^ (1<<56 - 1) {
+	case keyPending:
+		s.flushLater(env, now)
+	case keyRetransmit:
+		i := int32(key & (1<<24 - 1))
+		gen := uint32(key>>24) & (1<<32 - 1)
+		if int(i) >= len(s.outs) {
+			return
+		}
+		x := &s.outs[i]
+		if !x.live || x.gen != gen || x.deadline > now {
+			return
+		}
+		if int(x.tx) > s.cfg.Params.MaxRetransmit {
+			// Given up: an observer that does not acknowledge is removed
+			// (RFC 7641 §4.5).
+			peer, tok, path := x.peer, x.msg.Token, x.path
+			s.endOut(env, i, false)
+			if r, found := s.resources[path]; found && path != "" {
+				s.removeObserver(env, r, peer, tok)
+			}
+			return
+		}
+		x.tx++
+		x.timeout *= 2
+		x.deadline = now.Add(x.timeout)
+		env.Send(x.peer, &x.msg, x.ref)
+		env.After(x.deadline, keyRetransmit|uint64(x.gen)<<24|uint64(i))
+	}
+}
+
+// flushLater sends the responses whose processing is over. Processing is
+// the same for every request, so they are due in arrival order.
+func (s *Server) flushLater(env ServerEnv, now sim.Time) {
+	n := 0
+	for n < len(s.later) && s.later[n].at <= now {
+		p := s.later[n]
+		switch {
+		case p.con:
+			p.resp.MessageID = s.newMID()
+			p.resp.Type = CON
+			s.startOut(env, now, p.peer, p.resp, 0, "")
+		case p.resp.Type == ACK:
+			s.cache(p.key, p.resp)
+			env.Send(p.peer, &p.resp, 0)
+		default:
+			p.resp.MessageID = s.newMID()
+			env.Send(p.peer, &p.resp, 0)
+		}
+		n++
+	}
+	m := copy(s.later, s.later[n:])
+	clear(s.later[m:])
+	s.later = s.later[:m]
+}
