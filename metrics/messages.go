@@ -42,9 +42,12 @@ type msgState struct {
 	payload     int32
 	copies      int32
 	tx          int32
+	holds       int32 // packets in flight that carry the message
 	lostTx      bool
+	recovered   bool
 	inOrder     bool
 	live        bool
+	done        bool // the sender finished; the row waits for holds to reach 0
 }
 
 // Messages keeps the per-message bookkeeping of a run — sequence numbers,
@@ -126,6 +129,7 @@ func (m *Messages) Delivered(r MsgRef, now sim.Time) {
 		return
 	}
 	ms.deliveredNs = int64(now)
+	ms.recovered = ms.lostTx
 	st := ms.stream
 	ms.inOrder = ms.seq > st.maxDelivered
 	if ms.inOrder {
@@ -136,9 +140,36 @@ func (m *Messages) Delivered(r MsgRef, now sim.Time) {
 	m.Latency.Add(int64(now) - ms.sentNs)
 }
 
-// Finish writes the message's row and stops tracking it; r must not be used
-// afterwards.
+// Hold records that a packet carrying the message is in flight, so that
+// its slot stays valid until Release even if the sender finishes first.
+func (m *Messages) Hold(r MsgRef) { m.msgs[r].holds++ }
+
+// Release ends a Hold; the row is written if the sender has finished.
+func (m *Messages) Release(r MsgRef) {
+	ms := &m.msgs[r]
+	ms.holds--
+	if ms.holds == 0 && ms.done {
+		m.write(r)
+	}
+}
+
+// Finish says the sender is done with the message (delivered, acknowledged
+// or given up): its row is written now, or when the last packet carrying it
+// is released. r must not be used afterwards except to Release holds.
 func (m *Messages) Finish(r MsgRef) {
+	ms := &m.msgs[r]
+	if !ms.live || ms.done {
+		return
+	}
+	if ms.holds > 0 {
+		ms.done = true
+		return
+	}
+	m.write(r)
+}
+
+// write writes the message's row and frees its slot.
+func (m *Messages) write(r MsgRef) {
 	ms := &m.msgs[r]
 	if !ms.live {
 		return
@@ -165,11 +196,10 @@ func (m *Messages) Finish(r MsgRef) {
 		row.Delivered = true
 		row.DeliveredNs = ms.deliveredNs
 		row.LatencyMs = float64(ms.deliveredNs-ms.sentNs) / 1e6
-		row.Recovered = ms.lostTx
+		row.Recovered = ms.recovered
 	}
 	m.sink.Message(row)
-	ms.live = false
-	ms.stream = nil
+	*ms = msgState{}
 	m.free = append(m.free, r)
 }
 
@@ -184,7 +214,7 @@ func (m *Messages) FinishAll() {
 	}
 	sortRefs(live, m.msgs)
 	for _, r := range live {
-		m.Finish(r)
+		m.write(r)
 	}
 }
 

@@ -19,8 +19,11 @@ const (
 
 // kindName is the packets-table name of a packet's kind.
 func kindName(p *network.Packet) string {
-	if p.Layer == network.UDP && p.Kind == kindUDPData {
+	switch {
+	case p.Layer == network.UDP && p.Kind == kindUDPData:
 		return "DATA"
+	case p.Layer == network.UDP && isCoAPKind(p.Kind):
+		return coapKindNames[p.Kind-kindCoAPCON]
 	}
 	return "UNKNOWN"
 }
@@ -50,8 +53,16 @@ func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[str
 	if err != nil {
 		return fmt.Errorf("devices.%s: %w", name, err)
 	}
-	if g.Protocol != config.ProtoUDP {
-		return fmt.Errorf("devices.%s.protocol: %q is not implemented yet (this build simulates \"udp\" devices)", name, g.Protocol)
+	newNode := func(i int) (network.NodeID, string) {
+		nodeName := fmt.Sprintf("%s-%d", name, i)
+		return w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], network.Core, g.Profile, prof), nodeName
+	}
+	switch g.Protocol {
+	case config.ProtoUDP:
+	case config.ProtoCoAP:
+		return w.addCoAPGroup(name, g, newNode)
+	default:
+		return fmt.Errorf("devices.%s.protocol: %q is not implemented yet (this build simulates \"udp\" and \"coap\" devices)", name, g.Protocol)
 	}
 	server, ok := w.servers[g.Attach]
 	if !ok {
@@ -68,8 +79,8 @@ func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[str
 	grp.info = metrics.StreamInfo{Dst: w.nodes[server].name, Group: name, Protocol: config.ProtoUDP}
 	for i := range grp.devs {
 		dev := &grp.devs[i]
-		nodeName := fmt.Sprintf("%s-%d", name, i)
-		dev.node = w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], network.Core, g.Profile, prof)
+		var nodeName string
+		dev.node, nodeName = newNode(i)
 		dev.stream.Init(nodeName, &grp.info)
 		st := sim.NewStream(seed, nodeName, "workload")
 		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)

@@ -45,6 +45,7 @@ type World struct {
 	K    *sim.Kernel
 	Net  *network.Network
 	Msgs *metrics.Messages
+	CoAP CoAPStats // what the CoAP clients saw
 
 	exp       *config.Experiment
 	sink      metrics.Sink
@@ -56,6 +57,11 @@ type World struct {
 	end       sim.Time // the run ends here (duration + drain)
 	pktRow    metrics.PacketRow
 	udpGroups []*udpGroup
+
+	coap        *coapWire // nil when the world has no CoAP server
+	coapServers map[string]*coapServerNode
+	coapDevices map[network.NodeID]coapDeviceRef // devices that observe resources
+	coapGroups  []*coapGroup
 }
 
 // Build creates the world of one run of a validated experiment.
@@ -97,8 +103,14 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	for _, name := range config.SortedKeys(exp.Brokers) {
 		addServer(name, KindBroker, exp.Brokers[name].Link)
 	}
+	w.coapServers = map[string]*coapServerNode{}
 	for _, name := range config.SortedKeys(exp.CoAPServers) {
-		addServer(name, KindCoAPServer, exp.CoAPServers[name].Link)
+		c := exp.CoAPServers[name]
+		addServer(name, KindCoAPServer, c.Link)
+		id := w.servers[name]
+		s := w.newCoAPServer(name, id, c)
+		w.Net.Attach(id, s)
+		w.coapServers[name] = s
 	}
 	for _, name := range config.SortedKeys(exp.P2PBrokers) {
 		addServer(name, KindP2PBroker, exp.P2PBrokers[name].Link)
@@ -159,10 +171,18 @@ func (w *World) End() sim.Time { return w.end }
 // Hop is the network's observer: it keeps the message bookkeeping of lost
 // datagrams and writes packets-table rows.
 func (w *World) Hop(now sim.Time, via network.NodeID, up bool, p *network.Packet, reason link.DropReason) {
-	if reason != link.NotDropped && p.Layer == network.UDP && p.Msg != 0 {
-		ref := metrics.MsgRef(p.Msg - 1)
-		w.Msgs.TransmissionLost(ref)
-		w.Msgs.Finish(ref)
+	if reason != link.NotDropped && p.Layer == network.UDP {
+		switch {
+		case p.Kind == kindUDPData && p.Msg != 0:
+			ref := metrics.MsgRef(p.Msg - 1)
+			w.Msgs.TransmissionLost(ref)
+			w.Msgs.Finish(ref)
+		case isCoAPKind(p.Kind):
+			if p.Msg != 0 {
+				w.Msgs.TransmissionLost(metrics.MsgRef(p.Msg - 1))
+			}
+			defer w.coap.done(p) // after the packets row, which reads p
+		}
 	}
 	if !w.packets {
 		return
@@ -191,6 +211,9 @@ func (w *World) Hop(now sim.Time, via network.NodeID, up bool, p *network.Packet
 func (w *World) Finish() metrics.RunRow {
 	w.Msgs.FinishAll()
 	for _, g := range w.udpGroups {
+		g.finish()
+	}
+	for _, g := range w.coapGroups {
 		g.finish()
 	}
 	span := w.K.Now().Sub(0)

@@ -67,6 +67,16 @@ func setDefaults(v any) {
 		v.Type = CoAPCon
 		v.Method = "POST"
 		v.Path = "/telemetry"
+		v.AckTimeout = Duration(2 * time.Second)
+		v.AckRandomFactor = 1.5
+		v.MaxRetransmit = 4
+		v.Queue = 100
+		v.BlockSize = 1024
+		v.Reregister = Duration(60 * time.Second)
+	case *CoAPServer:
+		v.Dedup = true
+		v.SeparateAfter = Duration(time.Second)
+		v.Notify = CoAPCon
 	case *MQTT:
 		v.Version = MQTT311
 		v.QoS = 0

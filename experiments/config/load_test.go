@@ -47,7 +47,8 @@ func TestFull(t *testing.T) {
 
 	noLoss := Loss{Model: LossNone, LossBad: 1}
 	mqttDefault := MQTT{Version: "3.1.1", Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}"}
-	coapDefault := CoAP{Type: "con", Method: "POST", Path: "/telemetry"}
+	coapDefault := CoAP{Type: "con", Method: "POST", Path: "/telemetry", AckTimeout: dur("2s"), AckRandomFactor: 1.5,
+		MaxRetransmit: 4, Queue: 100, BlockSize: 1024, Reregister: dur("60s")}
 	want := &Experiment{
 		Name:        "mqtt-vs-coap",
 		Description: "free text",
@@ -78,7 +79,7 @@ func TestFull(t *testing.T) {
 			"cloud": {Link: "backhaul", MaxInflight: 20, MaxQueued: 1000,
 				Auth: &Auth{Users: map[string]string{"sensor": "secret"}, AllowAnonymous: false}},
 		},
-		CoAPServers: map[string]*CoAPServer{"api": {Link: "backhaul"}},
+		CoAPServers: map[string]*CoAPServer{"api": {Link: "backhaul", Dedup: true, SeparateAfter: dur("1s"), Notify: "con"}},
 		Gateways: map[string]*Gateway{
 			"edge": {Count: 4, Link: "backhaul", Bridge: Bridge{To: "cloud", Topics: []string{"fleet/#"}, QoS: 1}},
 		},
@@ -107,8 +108,9 @@ func TestFull(t *testing.T) {
 				Count: 10, Link: "lte", Attach: "api", Protocol: "coap", Profile: "mysensor",
 				Workload: Workload{Kind: "poisson", Rate: PerTime(1.0 / 60), Payload: 64},
 				Sleep:    Sleep{Kind: "none"},
-				CoAP:     CoAP{Type: "non", Method: "PUT", Path: "/meter"},
-				MQTT:     mqttDefault,
+				CoAP: CoAP{Type: "non", Method: "PUT", Path: "/meter", AckTimeout: dur("2s"), AckRandomFactor: 1.5,
+					MaxRetransmit: 4, Queue: 100, BlockSize: 1024, Reregister: dur("60s")},
+				MQTT: mqttDefault,
 			},
 			"alarm": {
 				Count: 5, Link: "lossy", Attach: "edge", Protocol: "mqtt", Profile: "nrf52840-ble",
@@ -190,7 +192,8 @@ mqtt.will = { topic = "gone" }
 			Count: 1, Link: "l", Attach: "b", Protocol: "mqtt", Profile: "esp32-wifi",
 			Workload: Workload{Kind: "none", Payload: 64},
 			Sleep:    Sleep{Kind: "none"},
-			CoAP:     CoAP{Type: "con", Method: "POST", Path: "/telemetry"},
+			CoAP: CoAP{Type: "con", Method: "POST", Path: "/telemetry", AckTimeout: dur("2s"), AckRandomFactor: 1.5,
+				MaxRetransmit: 4, Queue: 100, BlockSize: 1024, Reregister: dur("60s")},
 			MQTT: MQTT{Version: "3.1.1", QoS: 0, Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}",
 				Will: &Will{Topic: "gone"}},
 		}},

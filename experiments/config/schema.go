@@ -102,7 +102,11 @@ type Auth struct {
 
 // CoAPServer is [coap_servers.<name>].
 type CoAPServer struct {
-	Link string `toml:"link"` // link (required)
+	Link          string   `toml:"link"`           // link (required)
+	Dedup         bool     `toml:"dedup"`          // dedup (default true): answer duplicate CONs from a cache for EXCHANGE_LIFETIME; false re-executes them, as libcoap 4.3 does
+	Processing    Duration `toml:"processing"`     // processing (default 0s): the application's time to produce a response
+	SeparateAfter Duration `toml:"separate_after"` // separate_after (default 1s): processing longer than this gets an empty ACK and a separate CON response
+	Notify        string   `toml:"notify"`         // notify (default "con"): Observe notifications "con" | "non"
 }
 
 // Gateway is [gateways.<name>], a local broker that bridges to another.
@@ -176,9 +180,16 @@ type Sleep struct {
 
 // CoAP is devices.<name>.coap.
 type CoAP struct {
-	Type   string `toml:"type"`   // type: "con" | "non" (default "con")
-	Method string `toml:"method"` // method (default "POST"): one of CoAPMethods
-	Path   string `toml:"path"`   // path (default "/telemetry"; starts with "/")
+	Type            string   `toml:"type"`              // type: "con" | "non" (default "con")
+	Method          string   `toml:"method"`            // method (default "POST"): one of CoAPMethods
+	Path            string   `toml:"path"`              // path (default "/telemetry"; starts with "/")
+	AckTimeout      Duration `toml:"ack_timeout"`       // ack_timeout (default 2s, > 0): ACK_TIMEOUT
+	AckRandomFactor float64  `toml:"ack_random_factor"` // ack_random_factor (default 1.5, ≥ 1): ACK_RANDOM_FACTOR
+	MaxRetransmit   int      `toml:"max_retransmit"`    // max_retransmit (default 4, 0 to 20): MAX_RETRANSMIT
+	Queue           int      `toml:"queue"`             // queue (default 100, ≥ 0): requests waiting for NSTART = 1
+	BlockSize       int      `toml:"block_size"`        // block_size (default 1024): 16, 32, …, 1024; larger payloads go block-wise
+	Observe         []string `toml:"observe"`           // observe: server resources the devices observe (default none)
+	Reregister      Duration `toml:"reregister"`        // reregister (default 60s, ≥ 0): delay before observing again after losing an observation, and the longest silence tolerated
 }
 
 // MQTT is devices.<name>.mqtt.

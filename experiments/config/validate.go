@@ -173,6 +173,16 @@ func (r *resolver) qos(p path, v int) {
 	}
 }
 
+// validBlockSize reports whether n is a CoAP block size (RFC 7959 §2.2).
+func validBlockSize(n int) bool { return n >= 16 && n <= 1024 && n&(n-1) == 0 }
+
+// atLeastDuration reports a duration below least.
+func (r *resolver) atLeastDuration(p path, d Duration, least time.Duration) {
+	if r.given(p) && d.D() < least {
+		r.problem(p, "%s is negative (valid: ≥ %s)", d, least)
+	}
+}
+
 func (r *resolver) positive(p path, d Duration) {
 	if r.given(p) && d <= 0 {
 		r.problem(p, "%s is not positive (valid: %s > 0)", d, p.last())
@@ -198,7 +208,11 @@ func (r *resolver) validate(e *Experiment) {
 		r.atLeast(p.key("max_queued"), b.MaxQueued, 0)
 	}
 	for _, n := range SortedKeys(e.CoAPServers) {
-		r.linkRef(top.key("coap_servers").key(n), e, e.CoAPServers[n].Link)
+		p, c := top.key("coap_servers").key(n), e.CoAPServers[n]
+		r.linkRef(p, e, c.Link)
+		r.atLeastDuration(p.key("processing"), c.Processing, 0)
+		r.atLeastDuration(p.key("separate_after"), c.SeparateAfter, 0)
+		r.enum(p.key("notify"), c.Notify, "a CoAP message type", []string{CoAPCon, CoAPNon})
 	}
 	for _, n := range SortedKeys(e.P2PBrokers) {
 		r.linkRef(top.key("p2p_brokers").key(n), e, e.P2PBrokers[n].Link)
@@ -444,6 +458,23 @@ func (r *resolver) device(p path, e *Experiment, d *DeviceGroup) {
 	if pp := cp.key("path"); r.given(pp) && !strings.HasPrefix(d.CoAP.Path, "/") {
 		r.problem(pp, `%q does not start with "/" (valid: an absolute path like "/telemetry")`, d.CoAP.Path)
 	}
+	r.positive(cp.key("ack_timeout"), d.CoAP.AckTimeout)
+	if fp := cp.key("ack_random_factor"); r.given(fp) && !(d.CoAP.AckRandomFactor >= 1 && d.CoAP.AckRandomFactor <= 10) {
+		r.problem(fp, "%v is out of range (valid: 1 ≤ ack_random_factor ≤ 10)", d.CoAP.AckRandomFactor)
+	}
+	if mp := cp.key("max_retransmit"); r.given(mp) && (d.CoAP.MaxRetransmit < 0 || d.CoAP.MaxRetransmit > 20) {
+		r.problem(mp, "%d is out of range (valid: 0 to 20)", d.CoAP.MaxRetransmit)
+	}
+	r.atLeast(cp.key("queue"), d.CoAP.Queue, 0)
+	if bp := cp.key("block_size"); r.given(bp) && !validBlockSize(d.CoAP.BlockSize) {
+		r.problem(bp, "%d is not a block size (valid: 16, 32, 64, 128, 256, 512 or 1024)", d.CoAP.BlockSize)
+	}
+	for i, o := range d.CoAP.Observe {
+		if !strings.HasPrefix(o, "/") {
+			r.problem(cp.key("observe"), `element %d, %q, does not start with "/" (valid: absolute paths like "/alerts")`, i, o)
+		}
+	}
+	r.atLeastDuration(cp.key("reregister"), d.CoAP.Reregister, 0)
 
 	r.mqtt(p.key("mqtt"), &d.MQTT)
 }

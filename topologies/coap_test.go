@@ -1,0 +1,97 @@
+package topologies
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/iotsim/iotsim/protocols/coap"
+)
+
+// coapLossExperiment: n devices each sending `per` requests 100 s apart
+// (so NSTART never queues) over an access link with loss p in both
+// directions; the server's own link is lossless and instant.
+func coapLossExperiment(n, per int, p float64, typ string) string {
+	return fmt.Sprintf(`
+name = "coap-loss"
+duration = "%ds"
+drain = "100s"
+[links.access]
+loss = { model = "bernoulli", p = %g }
+delay = { dist = "constant", value = "20ms" }
+[links.server]
+delay = { dist = "constant", value = "0s" }
+[coap_servers.api]
+link = "server"
+[devices.sensor]
+count = %d
+link = "access"
+attach = "api"
+protocol = "coap"
+workload = { kind = "periodic", interval = "100s", payload = 32 }
+ramp = "100s"
+coap = { type = %q }
+`, per*100, p, n, typ)
+}
+
+// TestCoAPClosedForms checks CON and NON messaging over independent loss
+// against the closed forms of the issue, with tolerances of five standard
+// errors of the sample (fixed seeds, so the outcome is fixed too).
+func TestCoAPClosedForms(t *testing.T) {
+	const n, per = 1000, 10
+	for _, p := range []float64{0.05, 0.2, 0.4} {
+		for _, typ := range []string{"con", "non"} {
+			c := &collect{}
+			w, err := Build(load(t, coapLossExperiment(n, per, p, typ)), Options{Seed: 11, Sink: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.K.Run(w.End())
+			w.Finish()
+			total := len(c.msgs)
+			if total != n*per {
+				t.Fatalf("p=%g %s: %d messages; want %d", p, typ, total, n*per)
+			}
+			var delivered, txSum, txSq float64
+			for _, m := range c.msgs {
+				if m.Delivered {
+					delivered++
+				}
+				if m.Copies > 1 {
+					t.Fatalf("p=%g %s: message delivered %d times with dedup on", p, typ, m.Copies)
+				}
+				tx := float64(m.Transmissions)
+				txSum += tx
+				txSq += tx * tx
+			}
+			N := float64(total)
+			check := func(what string, got, want, sd float64) {
+				t.Helper()
+				tol := 5*sd + 1e-12
+				t.Logf("p=%g %s: %s = %.5f; closed form %.5f ± %.5f", p, typ, what, got, want, tol)
+				if math.Abs(got-want) > tol {
+					t.Errorf("p=%g %s: %s = %.5f; closed form %.5f ± %.5f", p, typ, what, got, want, tol)
+				}
+			}
+			binom := func(q float64) float64 { return math.Sqrt(q * (1 - q) / N) }
+			q := (1 - p) * (1 - p)
+			if typ == "con" {
+				want := 1 - math.Pow(p, float64(coap.DefaultParams().MaxRetransmit+1))
+				check("delivery", delivered/N, want, binom(want))
+				ack := 1 - math.Pow(1-q, 5)
+				check("ACK seen", float64(w.CoAP.Responses)/N, ack, binom(ack))
+				if got := w.CoAP.Responses + w.CoAP.Failures[coap.TimedOut]; got != int64(N) {
+					t.Errorf("p=%g: %d responses + timeouts; want %d", p, got, int(N))
+				}
+				mean := txSum / N
+				sd := math.Sqrt((txSq/N - mean*mean) / N)
+				check("mean transmissions", mean, (1-math.Pow(1-q, 5))/q, sd)
+			} else {
+				check("delivery", delivered/N, 1-p, binom(1-p))
+				if txSum != N {
+					t.Errorf("p=%g non: %v transmissions for %v messages", p, txSum, N)
+				}
+			}
+		}
+	}
+}
