@@ -6,73 +6,6 @@ import (
 	"github.com/iotsim/iotsim/sim"
 )
 
-// The MQTT 3.1.1 client engine, sans-IO. A Client is a plain struct driven
-// by method calls — a transport event, a received packet, a timer firing,
-// an application request, each with the current simulated time — and it
-// answers only by calling its ClientEnv. It never blocks, reads no clock
-// and keeps one timer, whose deadline it moves itself.
-//
-// Behaviour chosen where MQTT 3.1.1 leaves room, and why:
-//
-//   - Keepalive: PINGREQ when the client has sent nothing for KeepAlive
-//     (the mosquitto reference trace s9 shows PINGREQ every 5 s for
-//     keepalive 5 on an idle connection). If PINGRESP has not come
-//     KeepAlive after the PINGREQ the connection is lost (LostPingTimeout),
-//     as paho does. Only PINGRESP answers a ping; other traffic does not.
-//     The timer is moved lazily: sending a packet does not call SetTimer;
-//     when the timer fires early the client just sets it again, so an
-//     active connection costs at most one timer event per keepalive period.
-//   - CONNACK: expected within ConnectTimeout (default 30 s, paho's default)
-//     after CONNECT; otherwise LostConnackTimeout. Return codes 1, 2, 4 and 5
-//     cannot be cured by trying again, so the client stops (ClientStopped);
-//     3 (server unavailable) is retried with backoff.
-//   - Reconnect: after a failed dial, a lost connection or a refusal with
-//     code 3, the client waits a random time drawn from the caller's stream
-//     with "full jitter": uniform in [0, min(ReconnectMax,
-//     ReconnectMin·2^n)] for the n-th failure in a row (n from 0), and
-//     dials again. An accepted CONNACK resets n.
-//   - Inflight window: at most MaxInflight QoS 1/2 publications are
-//     unacknowledged at once (a QoS 2 message counts until PUBCOMP). Later
-//     ones wait, in order, in the same bounded queue as publications made
-//     while disconnected (OfflineQueue); a publication that finds the queue
-//     full is dropped (DropQueueFull), the queued ones are kept. QoS 0 is
-//     not windowed: sent at once when connected, dropped (DropOffline)
-//     otherwise, as paho.mqtt.golang does while reconnecting.
-//   - No timed retry while connected (MQTT 3.1.1 §4.4; the reference trace
-//     s11 shows mosquitto never retransmits on an open connection). On a
-//     reconnect the unacknowledged messages are sent again in their
-//     original order with their original ids: PUBLISH with DUP = 1, or
-//     PUBREL for a QoS 2 message whose PUBREC had come — exactly what the
-//     broker does in trace s11. This happens after every accepted CONNACK
-//     of a CleanSession = 0 client, even with session present = 0 (the
-//     client's half of the session still holds them; [MQTT-4.4.0-1]).
-//   - Clean session: when the connection of a CleanSession = 1 client ends
-//     (lost, or Disconnect), its unacknowledged QoS 1/2 publications are
-//     dropped (DropCleanSession) and its record of received QoS 2 ids is
-//     cleared: the next connection starts a new session and [MQTT-3.1.2-6]
-//     makes the client discard the old one. Real libraries are laxer:
-//     libmosquitto (message__reconnect_reset) and paho.mqtt.golang's
-//     automatic reconnect keep such messages and publish them again on the
-//     new session, so they lose less and duplicate more than this client.
-//     Publications still waiting for their first send are not session
-//     state and are kept.
-//   - Receiving QoS 2: the message is delivered to the application when
-//     the PUBLISH arrives and its id is remembered until PUBREL (the
-//     spec's method B, Figure 4.3); any PUBLISH carrying a remembered id —
-//     normally a DUP re-send after a reconnect — is answered with PUBREC
-//     again and not delivered. A QoS 1 duplicate is delivered again.
-//   - Subscriptions: sent once connected; if the broker has no session
-//     for us (session present = 0) all of them are sent again as one
-//     SUBSCRIBE. Unacknowledged SUBSCRIBEs are sent again on a reconnect
-//     with session present.
-//   - Unknown ids: a PUBREC or PUBREL for an id the client does not know
-//     is still answered (PUBREL, PUBCOMP), so the peer can finish its
-//     flow; a stray PUBACK, PUBCOMP or SUBACK is ignored. A packet a
-//     server must not send (CONNECT, SUBSCRIBE, ...) or anything before
-//     CONNACK is a protocol error: the client hangs up (LostProtocolError).
-//
-// UNSUBSCRIBE is not implemented yet.
-
 // Will is the last-will message a CONNECT registers.
 type Will struct {
 	Topic   string
@@ -245,9 +178,76 @@ type subReq struct {
 	lo, hi int32
 }
 
-// Client is one MQTT client. The zero value is not usable: call Init.
-// Idle, it is a couple of hundred bytes; buffers (inflight, queue, the
-// scratch packet) are allocated when first needed and then reused.
+// Client is the MQTT 3.1.1 client engine, sans-IO. It is a plain struct driven
+// by method calls — a transport event, a received packet, a timer firing,
+// an application request, each with the current simulated time — and it
+// answers only by calling its ClientEnv. It never blocks, reads no clock
+// and keeps one timer, whose deadline it moves itself.
+//
+// The zero value is not usable: call Init. Idle, a Client is about 200
+// bytes; its buffers (inflight, queue, the scratch packet) are allocated
+// when first needed and then reused.
+//
+// Behaviour chosen where MQTT 3.1.1 leaves room, and why:
+//
+//   - Keepalive: PINGREQ when the client has sent nothing for KeepAlive
+//     (the mosquitto reference trace s9 shows PINGREQ every 5 s for
+//     keepalive 5 on an idle connection). If PINGRESP has not come
+//     KeepAlive after the PINGREQ the connection is lost (LostPingTimeout),
+//     as paho does. Only PINGRESP answers a ping; other traffic does not.
+//     The timer is moved lazily: sending a packet does not call SetTimer;
+//     when the timer fires early the client just sets it again, so an
+//     active connection costs at most one timer event per keepalive period.
+//   - CONNACK: expected within ConnectTimeout (default 30 s, paho's default)
+//     after CONNECT; otherwise LostConnackTimeout. Return codes 1, 2, 4 and 5
+//     cannot be cured by trying again, so the client stops (ClientStopped);
+//     3 (server unavailable) is retried with backoff.
+//   - Reconnect: after a failed dial, a lost connection or a refusal with
+//     code 3, the client waits a random time drawn from the caller's stream
+//     with "full jitter": uniform in [0, min(ReconnectMax,
+//     ReconnectMin·2^n)] for the n-th failure in a row (n from 0), and
+//     dials again. An accepted CONNACK resets n.
+//   - Inflight window: at most MaxInflight QoS 1/2 publications are
+//     unacknowledged at once (a QoS 2 message counts until PUBCOMP). Later
+//     ones wait, in order, in the same bounded queue as publications made
+//     while disconnected (OfflineQueue); a publication that finds the queue
+//     full is dropped (DropQueueFull), the queued ones are kept. QoS 0 is
+//     not windowed: sent at once when connected, dropped (DropOffline)
+//     otherwise, as paho.mqtt.golang does while reconnecting.
+//   - No timed retry while connected (MQTT 3.1.1 §4.4; the reference trace
+//     s11 shows mosquitto never retransmits on an open connection). On a
+//     reconnect the unacknowledged messages are sent again in their
+//     original order with their original ids: PUBLISH with DUP = 1, or
+//     PUBREL for a QoS 2 message whose PUBREC had come — exactly what the
+//     broker does in trace s11. This happens after every accepted CONNACK
+//     of a CleanSession = 0 client, even with session present = 0 (the
+//     client's half of the session still holds them; [MQTT-4.4.0-1]).
+//   - Clean session: when the connection of a CleanSession = 1 client ends
+//     (lost, or Disconnect), its unacknowledged QoS 1/2 publications are
+//     dropped (DropCleanSession) and its record of received QoS 2 ids is
+//     cleared: the next connection starts a new session and [MQTT-3.1.2-6]
+//     makes the client discard the old one. Real libraries are laxer:
+//     libmosquitto (message__reconnect_reset) and paho.mqtt.golang's
+//     automatic reconnect keep such messages and publish them again on the
+//     new session, so they lose less and duplicate more than this client.
+//     Publications still waiting for their first send are not session
+//     state and are kept.
+//   - Receiving QoS 2: the message is delivered to the application when
+//     the PUBLISH arrives and its id is remembered until PUBREL (the
+//     spec's method B, Figure 4.3); any PUBLISH carrying a remembered id —
+//     normally a DUP re-send after a reconnect — is answered with PUBREC
+//     again and not delivered. A QoS 1 duplicate is delivered again.
+//   - Subscriptions: sent once connected; if the broker has no session
+//     for us (session present = 0) all of them are sent again as one
+//     SUBSCRIBE. Unacknowledged SUBSCRIBEs are sent again on a reconnect
+//     with session present.
+//   - Unknown ids: a PUBREC or PUBREL for an id the client does not know
+//     is still answered (PUBREL, PUBCOMP), so the peer can finish its
+//     flow; a stray PUBACK, PUBCOMP or SUBACK is ignored. A packet a
+//     server must not send (CONNECT, SUBSCRIBE, ...) or anything before
+//     CONNACK is a protocol error: the client hangs up (LostProtocolError).
+//
+// UNSUBSCRIBE is not implemented yet.
 type Client struct {
 	cfg *ClientConfig
 	rng *sim.Stream
