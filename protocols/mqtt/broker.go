@@ -470,8 +470,8 @@ func (b *Broker) refuse(env BrokerEnv, cn *conn, clientID string, rc ConnectRetu
 // session (except on takeover, where connect decides).
 func (b *Broker) endConn(env BrokerEnv, cn *conn, reason CloseReason, publishWill bool) {
 	delete(b.conns, cn.id)
-	if cn.expiry > 0 {
-		env.SetTimer(cn.id, 0)
+	if cn.expiry > 0 && reason != CloseKeepalive {
+		env.SetTimer(cn.id, 0) // (a keepalive close comes from the timer itself)
 	}
 	if reason != CloseTransport {
 		env.Close(cn.id)

@@ -365,6 +365,9 @@ func (h *brokerScript) run(line string) error {
 	case toks[0] == "match":
 		var got []string
 		h.b.MatchSessions(toks[1], func(id string, q QoS) { got = append(got, fmt.Sprintf("%s:q%d", id, q)) })
+		if got == nil {
+			got = []string{"-"}
+		}
 		h.emit("match %s", strings.Join(got, " "))
 		return nil
 	case toks[0] == "stats":
