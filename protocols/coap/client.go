@@ -330,6 +330,12 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 			ack := NewEmpty(ACK, m.MessageID)
 			env.Send(&ack, 0)
 		}
+		if i := c.observing(m.Token); i >= 0 {
+			// A notification, even while a re-registration is under way
+			// (RFC 7641 §3.3.1: the observation stays until replaced).
+			c.notification(env, now, int16(i), m)
+			return
+		}
 		if x.active && m.Token == x.msg.Token {
 			c.response(env, now, m) // a separate NON/CON response to the slot's request
 			return
@@ -365,12 +371,17 @@ func (c *Client) expected(tok Token) bool {
 			return true
 		}
 	}
+	return c.observing(tok) >= 0
+}
+
+// observing returns the registered observation with token tok, or -1.
+func (c *Client) observing(tok Token) int {
 	for i := range c.obs {
 		if c.obs[i].registered && c.obs[i].token == tok {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // separate handles a response matched by token to a waiting request or an
@@ -389,13 +400,6 @@ func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
 			env.Response(w.ref, m)
 		}
 		return
-	}
-	for i := range c.obs {
-		o := &c.obs[i]
-		if o.registered && o.token == m.Token {
-			c.notification(env, now, int16(i), m)
-			return
-		}
 	}
 }
 
@@ -540,6 +544,8 @@ func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 		}
 		c.waits = append(c.waits[:i], c.waits[i+1:]...)
 		switch {
+		case w.obs >= 0 && c.obs[w.obs].registered:
+			c.obs[w.obs].pending = false // the earlier registration still holds
 		case w.obs >= 0:
 			c.lost(now, w.obs)
 		case w.con:
@@ -548,8 +554,7 @@ func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 	}
 	for i := range c.obs {
 		if o := &c.obs[i]; o.again != 0 && o.again <= now {
-			o.registered = false
-			c.register(env, now, int16(i))
+			c.register(env, now, int16(i)) // the current registration stays valid meanwhile
 		}
 	}
 	c.arm(env)

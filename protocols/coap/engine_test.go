@@ -558,3 +558,43 @@ func TestBlockLost(t *testing.T) {
 		t.Errorf("log:\n%s", strings.Join(l.log, "\n"))
 	}
 }
+
+// TestReregistration: periodic re-registration (Reregister) must not lose
+// notifications sent meanwhile, nor duplicate the observer on the server.
+func TestReregistration(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	l.srv.SetResource("/alerts", nil)
+	p := DefaultParams()
+	p.Reregister = 5 * time.Second
+	obs := l.addClient(&p)
+	pub := l.addClient(&p)
+	obs.c.Observe(obs, 0, pathOpts("/alerts"))
+	for i := 1; i <= 10; i++ {
+		at := sim.Time(time.Duration(i) * 2990 * time.Millisecond)
+		ref := uint64(i)
+		l.at(at, func() {
+			pub.c.Do(pub, l.now, Request{Confirmable: true, Code: POST, Options: pathOpts("/alerts"), Payload: []byte{1}, Ref: ref})
+		})
+	}
+	l.run(sim.Time(60 * time.Second))
+	if len(obs.notes) != 10 {
+		t.Errorf("%d notifications, want 10: %q\n%s", len(obs.notes), obs.notes, strings.Join(l.log, "\n"))
+	}
+	for _, n := range obs.notes {
+		if !strings.Contains(n, "fresh=true") {
+			t.Errorf("stale notification %q", n)
+		}
+	}
+	if n := l.srv.Observers("/alerts"); n != 1 {
+		t.Errorf("%d observers, want 1", n)
+	}
+	reg := 0
+	for _, line := range l.log {
+		if strings.Contains(line, "c1→s CON GET Observe=0") {
+			reg++
+		}
+	}
+	if reg < 5 {
+		t.Errorf("%d registrations in 60 s with Reregister 5 s", reg)
+	}
+}
