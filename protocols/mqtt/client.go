@@ -129,7 +129,9 @@ func (r LostReason) String() string {
 	return "LostReason(?)"
 }
 
-// DropReason says why a publication will never be sent.
+// DropReason says why a publication will never be sent (again). The
+// client and the broker engines share it: the simulator's counts keep one
+// vocabulary.
 type DropReason uint8
 
 // The reasons a publication is dropped.
@@ -137,7 +139,7 @@ const (
 	DropOffline      DropReason = iota + 1 // QoS 0 while not connected
 	DropQueueFull                          // QoS 1/2 found the waiting queue full
 	DropCleanSession                       // unacknowledged when a clean session ended
-	DropInvalid                            // QoS above 2 or an invalid topic name
+	DropInvalid                            // QoS above 2 or an invalid topic name (client)
 )
 
 var dropReasonNames = [...]string{"", "offline", "queue full", "clean session", "invalid"}
