@@ -291,7 +291,7 @@ func (b *Broker) MatchSessions(topic string, fn func(clientID string, qos QoS)) 
 // Receive hands the broker a packet that arrived on c.
 func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 	cn := b.conns[c]
-	if cn == nil {
+	if cn == nil || p == nil {
 		return
 	}
 	cn.last = now

@@ -98,8 +98,8 @@ func (s *session) removeIncoming(i int) {
 	s.incoming[i] = s.incoming[last]
 	s.incoming[last] = message{}
 	s.incoming = s.incoming[:last]
-	if last == 0 {
-		s.incoming = s.incoming[:0:0] // give the buffer back: QoS 2 is rare
+	if last == 0 && cap(s.incoming) > 4 {
+		s.incoming = nil // give a burst's buffer back
 	}
 }
 
