@@ -43,6 +43,7 @@ type end struct {
 	listening        bool // accept the next SYN
 	closeOnPeerClose bool
 	onDeliver        func(e *end, n int)
+	onEstablished    func(e *end)
 }
 
 func (e *end) Send(seg Segment) {
@@ -52,8 +53,13 @@ func (e *end) Send(seg Segment) {
 	e.w.transmit(e.id, seg)
 }
 func (e *end) SetTimer(at sim.Time) { e.timer = at }
-func (e *end) Established()         { e.established = e.w.now }
-func (e *end) Acked(n int)          { e.acked += n }
+func (e *end) Established() {
+	e.established = e.w.now
+	if e.onEstablished != nil {
+		e.onEstablished(e)
+	}
+}
+func (e *end) Acked(n int) { e.acked += n }
 func (e *end) Deliver(n int) {
 	e.delivered += n
 	if e.w.record {
