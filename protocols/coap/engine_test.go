@@ -430,6 +430,32 @@ func TestObserveNotifications(t *testing.T) {
 	}
 }
 
+// TestChange: a change made by the server's application notifies the
+// observers with the next Observe number, like a client's POST does.
+func TestChange(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	l.srv.SetResource("/temp", []byte("20"))
+	p := DefaultParams()
+	p.Reregister = 0
+	obs := l.addClient(&p)
+	obs.c.Observe(obs, 0, pathOpts("/temp"))
+	l.run(sim.Time(time.Second))
+	l.srv.Change(l, l.now, "/temp", []byte("21.5"))
+	l.run(l.now.Add(time.Second))
+	l.srv.Change(l, l.now, "/new", []byte("x")) // no observers: only created
+	l.run(l.now.Add(time.Second))
+	want := []string{"obs0 2.05 seq=2 fresh=true 4B"}
+	if !slices.Equal(obs.notes, want) {
+		t.Errorf("notifications %q, want %q\n%s", obs.notes, want, strings.Join(l.log, "\n"))
+	}
+	if b, ok := l.srv.Resource("/new"); !ok || string(b) != "x" {
+		t.Errorf("Resource(/new) = %q, %v; want \"x\", true", b, ok)
+	}
+	if ok, done := l.notified[1]; !done || !ok {
+		t.Errorf("notification 1 done=%v ok=%v", done, ok)
+	}
+}
+
 // TestObserverRemovedOnFailure: a CON notification that is never
 // acknowledged removes the observer (RFC 7641 §4.5); a Reset does too.
 func TestObserverRemoved(t *testing.T) {

@@ -71,6 +71,8 @@ type Server struct {
 	outByID map[uint64]int32  // peer<<16|mid → index in outs
 	later   []pending         // responses waiting for Processing
 	asm     map[uint64][]byte // Block1 bodies being received, by peer and token
+	pathBuf []byte            // scratch: the path of the request being handled
+	out     Message           // scratch: the message being sent (Send takes a pointer)
 	stats   ServerStats
 }
 
@@ -80,6 +82,7 @@ type ServerStats struct {
 }
 
 type resource struct {
+	path      string
 	payload   []byte
 	seq       uint32 // the Observe value of the current state
 	observers []observer
@@ -144,6 +147,17 @@ func (s *Server) Stats() ServerStats { return s.stats }
 // for block-wise GETs) without notifying anybody.
 func (s *Server) SetResource(path string, payload []byte) { s.res(path).payload = payload }
 
+// Change sets the representation of path, creating the resource if
+// needed, and notifies its observers (RFC 7641 §4.2) as a PUT or POST
+// from a client would: the way an application on the server reports a
+// new state of its own.
+func (s *Server) Change(env ServerEnv, now sim.Time, path string, payload []byte) {
+	r := s.res(path)
+	r.payload = payload
+	r.seq++
+	s.notify(env, now, path, r)
+}
+
 // Resource returns the representation of path and whether it exists.
 func (s *Server) Resource(path string) ([]byte, bool) {
 	r, ok := s.resources[path]
@@ -164,7 +178,7 @@ func (s *Server) Observers(path string) int {
 func (s *Server) res(path string) *resource {
 	r, ok := s.resources[path]
 	if !ok {
-		r = &resource{seq: 1}
+		r = &resource{seq: 1, path: path}
 		s.resources[path] = r
 	}
 	return r
@@ -255,7 +269,7 @@ func (s *Server) request(env ServerEnv, now sim.Time, from Peer, m *Message, key
 // response (type, id and token are filled in by respond) and whether the
 // request was complete (not an intermediate Block1).
 func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup bool) (Message, bool) {
-	path := m.Options.Path()
+	s.pathBuf = appendPath(s.pathBuf[:0], m.Options)
 	body := m.Payload
 	if b1, ok := m.Options.Block1(); ok {
 		k := uint64(from)<<32 ^ tokenHash(m.Token)
@@ -287,7 +301,7 @@ func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup
 	}
 	switch m.Code {
 	case GET:
-		r, ok := s.resources[path]
+		r, ok := s.resources[string(s.pathBuf)] // no allocation for the lookup
 		if !ok {
 			return Message{Code: NotFound}, true
 		}
@@ -304,13 +318,13 @@ func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup
 		s.body(&resp, r.payload, m)
 		return resp, true
 	case POST, PUT:
-		r, existed := s.resources[path]
+		r, existed := s.resources[string(s.pathBuf)]
 		if !existed {
-			r = s.res(path)
+			r = s.res(string(s.pathBuf))
 		}
 		r.payload = body
 		r.seq++
-		s.notify(env, now, path, r)
+		s.notify(env, now, r.path, r)
 		var resp Message
 		switch {
 		case m.Code == PUT && !existed:
@@ -323,11 +337,11 @@ func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup
 		}
 		return resp, true
 	case DELETE:
-		if r, ok := s.resources[path]; ok {
+		if r, ok := s.resources[string(s.pathBuf)]; ok {
 			for len(r.observers) > 0 {
 				s.removeObserver(env, r, r.observers[0].peer, r.observers[0].token)
 			}
-			delete(s.resources, path)
+			delete(s.resources, r.path)
 		}
 		return Message{Code: Deleted}, true
 	}
@@ -404,7 +418,8 @@ func (s *Server) sendResponse(env ServerEnv, to Peer, t Type, mid uint16, key ui
 	} else {
 		resp.Type, resp.MessageID = NON, s.newMID()
 	}
-	env.Send(to, &resp, 0)
+	s.out = resp
+	env.Send(to, &s.out, 0)
 }
 
 // cache remembers the answer to a deduplicated CON.
@@ -614,4 +629,21 @@ func (s *Server) flushLater(env ServerEnv, now sim.Time) {
 	m := copy(s.later, s.later[n:])
 	clear(s.later[m:])
 	s.later = s.later[:m]
+}
+
+// appendPath appends the request path of opts ("/a/b", "/" for none) to
+// dst, as Options.Path does, without allocating a string.
+func appendPath(dst []byte, opts Options) []byte {
+	n := 0
+	for i := range opts {
+		if opts[i].Number == UriPath {
+			dst = append(dst, '/')
+			dst = append(dst, opts[i].Value()...)
+			n++
+		}
+	}
+	if n == 0 {
+		dst = append(dst, '/')
+	}
+	return dst
 }
