@@ -135,7 +135,7 @@ type BrokerStats struct {
 	Denied        uint64                           // publications (and wills) refused by the ACL
 
 	// Copies dropped, by reason.
-	DroppedQueueFull, DroppedOffline, DroppedSessionEnded uint64
+	DroppedQueueFull, DroppedOffline, DroppedCleanSession uint64
 }
 
 // Broker is the MQTT 3.1.1 broker engine. It is not safe for concurrent
@@ -635,7 +635,7 @@ func (b *Broker) drop(env BrokerEnv, ref uint64, reason DropReason) {
 	case DropOffline:
 		b.stats.DroppedOffline++
 	case DropCleanSession:
-		b.stats.DroppedSessionEnded++
+		b.stats.DroppedCleanSession++
 	}
 	env.Dropped(ref, reason)
 }

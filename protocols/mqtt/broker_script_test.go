@@ -374,7 +374,7 @@ func (h *brokerScript) run(line string) error {
 		st := h.b.Stats()
 		h.emit("stats sessions=%d connected=%d subscriptions=%d retained=%d denied=%d dropped=%d/%d/%d",
 			st.Sessions, st.Connected, st.Subscriptions, st.Retained, st.Denied,
-			st.DroppedQueueFull, st.DroppedOffline, st.DroppedSessionEnded)
+			st.DroppedQueueFull, st.DroppedOffline, st.DroppedCleanSession)
 		return nil
 	}
 	if len(toks) < 2 {

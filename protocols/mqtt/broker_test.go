@@ -352,7 +352,7 @@ func TestBrokerRandomOperations(t *testing.T) {
 		}
 	}
 	st := b.Stats()
-	if got := st.DroppedOffline + st.DroppedQueueFull + st.DroppedSessionEnded; got != uint64(len(env.dropped)) {
+	if got := st.DroppedOffline + st.DroppedQueueFull + st.DroppedCleanSession; got != uint64(len(env.dropped)) {
 		t.Errorf("stats count %d drops, the env saw %d", got, len(env.dropped))
 	}
 	connected, subs := 0, 0
