@@ -38,12 +38,41 @@ ramp = "60s"
 `, n)
 }
 
-// BenchmarkFleet100k runs the scale scenario end to end, all four tables
-// written, and reports delivered messages and events per wall second and
-// the peak resident memory per device.
-func BenchmarkFleet100k(b *testing.B) {
-	const n = 100_000
-	text := fleetExperiment(n)
+// coapFleetExperiment is the CoAP scale scenario of issue 4: n CoAP CON
+// sensors posting 64 bytes every 60 s for one simulated hour over a 5 %
+// loss link (both directions) to one server.
+func coapFleetExperiment(n int) string {
+	return fmt.Sprintf(`
+name = "coap-fleet"
+duration = "1h"
+drain = "100s"
+[links.access]
+loss = { model = "bernoulli", p = 0.05 }
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+delay = { dist = "constant", value = "0s" }
+[coap_servers.collector]
+link = "server"
+[devices.sensor]
+count = %d
+link = "access"
+attach = "collector"
+protocol = "coap"
+coap = { type = "con", method = "POST", path = "/telemetry" }
+workload = { kind = "periodic", interval = "60s", payload = 64 }
+ramp = "60s"
+`, n)
+}
+
+// BenchmarkFleet100k runs the UDP scale scenario end to end, all four
+// tables written, and reports delivered messages and events per wall
+// second and the peak resident memory per device.
+func BenchmarkFleet100k(b *testing.B) { benchFleet(b, fleetExperiment(100_000), 100_000) }
+
+// BenchmarkCoAPFleet100k is the same for 100,000 CoAP CON sensors.
+func BenchmarkCoAPFleet100k(b *testing.B) { benchFleet(b, coapFleetExperiment(100_000), 100_000) }
+
+func benchFleet(b *testing.B, text string, n int) {
 	exp, src, err := config.Load("fleet.toml", []byte(text), nil)
 	if err != nil {
 		b.Fatal(err)
@@ -69,16 +98,23 @@ func BenchmarkFleet100k(b *testing.B) {
 	b.ReportMetric(float64(events)/secs, "events/s")
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		b.ReportMetric(float64(ru.Maxrss)*1024/n, "peak-RSS-B/device")
+		b.ReportMetric(float64(ru.Maxrss)*1024/float64(n), "peak-RSS-B/device")
 	}
 }
 
 // BenchmarkIdleDeviceMemory measures the heap a built but idle UDP device
 // costs: node, two link directions, workload state, message stream and its
 // pending event.
-func BenchmarkIdleDeviceMemory(b *testing.B) {
-	const n = 100_000
-	exp, _, err := config.Load("fleet.toml", []byte(fleetExperiment(n)), nil)
+func BenchmarkIdleDeviceMemory(b *testing.B) { benchIdle(b, fleetExperiment(100_000), 100_000) }
+
+// BenchmarkIdleCoAPDeviceMemory is the same for a CoAP device, whose
+// client engine adds its state.
+func BenchmarkIdleCoAPDeviceMemory(b *testing.B) {
+	benchIdle(b, coapFleetExperiment(100_000), 100_000)
+}
+
+func benchIdle(b *testing.B, text string, n int) {
+	exp, _, err := config.Load("fleet.toml", []byte(text), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +129,7 @@ func BenchmarkIdleDeviceMemory(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / n
+		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
 		runtime.KeepAlive(w)
 	}
 	b.ReportMetric(perDevice, "bytes/device")

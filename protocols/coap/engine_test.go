@@ -624,3 +624,29 @@ func TestReregistration(t *testing.T) {
 		t.Errorf("%d registrations in 60 s with Reregister 5 s", reg)
 	}
 }
+
+// TestDedupRing fills the dedup ring across several growths: every
+// duplicate within EXCHANGE_LIFETIME is suppressed, and after it the same
+// message id is new again.
+func TestDedupRing(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	const peers = 700
+	send := func(at sim.Time) {
+		for p := Peer(1); p <= peers; p++ {
+			m := Message{Type: CON, Code: POST, MessageID: uint16(p * 3), Options: pathOpts("/d")}
+			l.srv.Receive(l, at, p, &m)
+		}
+	}
+	send(0)
+	send(sim.Time(100 * time.Second)) // duplicates
+	if len(l.delivered) != peers {
+		t.Fatalf("%d deliveries after duplicates; want %d", len(l.delivered), peers)
+	}
+	send(sim.Time(248 * time.Second)) // EXCHANGE_LIFETIME (247 s) is over
+	if len(l.delivered) != 2*peers {
+		t.Fatalf("%d deliveries after the lifetime; want %d", len(l.delivered), 2*peers)
+	}
+	if got := l.srv.Stats().Duplicates; got != peers {
+		t.Errorf("%d duplicates counted; want %d", got, peers)
+	}
+}

@@ -62,9 +62,9 @@ type Server struct {
 	resources map[string]*resource
 
 	dedup    map[uint64]uint32 // peer<<16|mid → absolute index in seen
-	seen     []seenEntry       // ring, in arrival order
-	seenOff  uint32            // absolute index of seen[0]
-	seenHead int               // seen[:seenHead] are expired
+	seen     []seenEntry       // ring in arrival order, power-of-two length; entry a is seen[a&(len-1)]
+	seenHead uint32            // absolute index of the oldest entry
+	seenLen  uint32            // entries in the ring
 
 	outs    []outCON          // the server's own CONs in flight
 	outFree []int32           // free slots of outs
@@ -218,7 +218,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 	key := dedupKey(from, m.MessageID)
 	dup := false
 	if i, ok := s.dedup[key]; ok {
-		e := &s.seen[i-s.seenOff]
+		e := s.entry(i)
 		if e.expires > now {
 			s.stats.Duplicates++
 			if s.cfg.Dedup {
@@ -235,8 +235,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 		if m.Type == NON {
 			life = s.cfg.Params.NonLifetime()
 		}
-		s.dedup[key] = s.seenOff + uint32(len(s.seen))
-		s.seen = append(s.seen, seenEntry{key: key, expires: now.Add(life)})
+		s.dedup[key] = s.push(seenEntry{key: key, expires: now.Add(life)})
 	}
 	s.request(env, now, from, m, key, dup)
 }
@@ -425,31 +424,48 @@ func (s *Server) sendResponse(env ServerEnv, to Peer, t Type, mid uint16, key ui
 // cache remembers the answer to a deduplicated CON.
 func (s *Server) cache(key uint64, resp Message) {
 	if i, ok := s.dedup[key]; ok {
-		e := &s.seen[i-s.seenOff]
+		e := s.entry(i)
 		if e.key == key {
 			e.resp, e.answered = resp, true
 		}
 	}
 }
 
-// expire forgets message ids older than their lifetime. Entries before
-// seenHead are dead; the ring is compacted once they are half of it, so
-// the cost is amortised constant per message.
+// entry returns the ring entry with absolute index a.
+func (s *Server) entry(a uint32) *seenEntry { return &s.seen[a&uint32(len(s.seen)-1)] }
+
+// push appends e to the ring, doubling it when full, and returns its
+// absolute index. Entries keep their absolute indices when the ring grows.
+func (s *Server) push(e seenEntry) uint32 {
+	if int(s.seenLen) == len(s.seen) {
+		grown := make([]seenEntry, max(2*len(s.seen), 64))
+		mask := uint32(len(grown) - 1)
+		for a := s.seenHead; a != s.seenHead+s.seenLen; a++ {
+			grown[a&mask] = *s.entry(a)
+		}
+		s.seen = grown
+	}
+	a := s.seenHead + s.seenLen
+	*s.entry(a) = e
+	s.seenLen++
+	return a
+}
+
+// expire forgets message ids older than their lifetime. Lifetimes differ
+// (CON and NON), so an entry may outlive its own lifetime behind an older
+// one; Receive checks expires itself.
 func (s *Server) expire(now sim.Time) {
-	for s.seenHead < len(s.seen) && s.seen[s.seenHead].expires <= now {
-		e := &s.seen[s.seenHead]
-		if i, ok := s.dedup[e.key]; ok && i == s.seenOff+uint32(s.seenHead) {
+	for s.seenLen > 0 {
+		e := s.entry(s.seenHead)
+		if e.expires > now {
+			return
+		}
+		if i, ok := s.dedup[e.key]; ok && i == s.seenHead {
 			delete(s.dedup, e.key)
 		}
 		*e = seenEntry{}
 		s.seenHead++
-	}
-	if s.seenHead > 0 && s.seenHead*2 >= len(s.seen) {
-		m := copy(s.seen, s.seen[s.seenHead:])
-		clear(s.seen[m:])
-		s.seen = s.seen[:m]
-		s.seenOff += uint32(s.seenHead)
-		s.seenHead = 0
+		s.seenLen--
 	}
 }
 
