@@ -38,15 +38,15 @@ type CloseReason uint8
 
 // The reasons. The zero value is no reason.
 const (
-	// Normal: both FINs were exchanged and acknowledged, or a half-closed
-	// connection reached FinTimeout, or Close was called before the
-	// handshake completed.
+	// Normal: both FINs were exchanged and acknowledged (or a reset ended
+	// TIME-WAIT), or Close was called before the handshake completed.
 	Normal CloseReason = iota + 1
 	// PeerReset: a reset arrived on an established connection.
 	PeerReset
 	// Refused: a reset answered our SYN.
 	Refused
-	// Timeout: data stayed unacknowledged for the Retries2 budget.
+	// Timeout: data stayed unacknowledged for the Retries2 budget, or the
+	// peer sent nothing for FinTimeout while we waited for its FIN.
 	Timeout
 	// UserTimeout: data stayed unacknowledged for Params.UserTimeout.
 	UserTimeout
@@ -368,33 +368,33 @@ func (c *Conn) OnTimer(env Env, now sim.Time) {
 // re-arms the timer. Notifications may re-enter the Conn; after each one it
 // stops if the Conn died or was re-initialised.
 func (c *Conn) finish(env Env, now sim.Time, gen uint32, n *notes) {
+	if n.established {
+		env.Established()
+		if !c.alive(gen) {
+			return
+		}
+	}
+	if n.acked > 0 {
+		env.Acked(n.acked)
+		if !c.alive(gen) {
+			return
+		}
+	}
+	if n.delivered > 0 {
+		env.Deliver(n.delivered)
+		if !c.alive(gen) {
+			return
+		}
+	}
+	if n.peerFin {
+		if pc, ok := env.(PeerCloser); ok {
+			pc.PeerClosed()
+			if !c.alive(gen) {
+				return
+			}
+		}
+	}
 	if n.closed == 0 {
-		if n.established {
-			env.Established()
-			if !c.alive(gen) {
-				return
-			}
-		}
-		if n.acked > 0 {
-			env.Acked(n.acked)
-			if !c.alive(gen) {
-				return
-			}
-		}
-		if n.delivered > 0 {
-			env.Deliver(n.delivered)
-			if !c.alive(gen) {
-				return
-			}
-		}
-		if n.peerFin {
-			if pc, ok := env.(PeerCloser); ok {
-				pc.PeerClosed()
-				if !c.alive(gen) {
-					return
-				}
-			}
-		}
 		c.output(env, now)
 	}
 	if c.has(ackNow) && (n.closed == 0 || n.closed == Normal) {
@@ -585,7 +585,10 @@ func (c *Conn) retransmitHead(env Env, now sim.Time) {
 // expire handles the retransmission (or state) deadline.
 func (c *Conn) expire(env Env, now sim.Time, n *notes) {
 	switch c.state {
-	case FinWait2, TimeWait:
+	case FinWait2:
+		n.closed = Timeout // the peer never closed its side
+		return
+	case TimeWait:
 		n.closed = Normal
 		return
 	case SynSent, SynReceived:
@@ -673,6 +676,9 @@ func (c *Conn) receive(env Env, now sim.Time, seg Segment, n *notes) {
 		return
 	}
 	c.tsRecent = seg.TSval
+	if c.state == FinWait2 && c.p.FinTimeout > 0 {
+		c.rtoAt = now.Add(c.p.FinTimeout) // the peer is alive: wait on
+	}
 	c.processAck(env, now, seg, n)
 	if n.closed != 0 {
 		return
@@ -704,10 +710,14 @@ func (c *Conn) establish(now sim.Time, n *notes) {
 
 // onReset handles a received RST.
 func (c *Conn) onReset(seg Segment, n *notes) {
-	if c.state == SynSent {
+	switch c.state {
+	case SynSent:
 		if seg.Flags&ACK != 0 && seg.Ack == c.iss+1 {
 			n.closed = Refused
 		}
+		return
+	case TimeWait:
+		n.closed = Normal // the connection had completed (Linux lets a reset end TIME-WAIT)
 		return
 	}
 	// Accept a reset whose sequence number is in the receive window

@@ -487,7 +487,7 @@ func TestClose(t *testing.T) {
 		{
 			name:         "FIN-WAIT-2 timeout",
 			script:       func(w *wire, a, b *end) { a.c.Close(a, w.now) },
-			wantClosed:   [2]CloseReason{Normal, 0},
+			wantClosed:   [2]CloseReason{Timeout, 0},
 			wantClosedAt: [2]sim.Time{ms(61020), 0},
 		},
 	}

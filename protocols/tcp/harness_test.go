@@ -188,6 +188,9 @@ func (w *wire) run(until sim.Time) {
 				continue
 			}
 			e.c.Receive(e, w.now, p.seg)
+			if w.trace != nil {
+				fmt.Fprintf(w.trace, "%-12v %c got seq=%d ack=%d len=%d %v -> %v\n", w.now, 'A'+p.to, p.seg.Seq, p.seg.Ack, p.seg.Len, p.seg.Flags, e.c.State())
+			}
 			continue
 		}
 		e := w.ends[which]

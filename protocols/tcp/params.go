@@ -51,7 +51,9 @@ type Params struct {
 	// Off by default, as MQTT libraries set TCP_NODELAY.
 	Nagle bool
 	// FinTimeout ends a connection that waits in FIN-WAIT-2 for the peer's
-	// FIN (tcp_fin_timeout, 60 s); 0 waits forever.
+	// FIN (tcp_fin_timeout, 60 s) with Closed(Timeout). Unlike Linux, where
+	// it applies to orphaned sockets, the peer may still send data after
+	// our FIN, so each segment from the peer restarts it. 0 waits forever.
 	FinTimeout time.Duration
 	// TimeWait is how long a connection stays in TIME-WAIT to answer a
 	// retransmitted FIN before it reports Closed. 0 (the default) skips
