@@ -108,6 +108,7 @@ type Stats struct {
 	FastRetransmits  uint32
 	BytesSent        uint64 // payload bytes, retransmissions included
 	BytesRetransmit  uint64
+	BytesRefused     uint64 // written beyond the 1 GiB send-queue bound, dropped
 }
 
 // maxQueued bounds the unacknowledged plus unsent bytes, far inside the
@@ -132,7 +133,7 @@ const (
 )
 
 // Conn is one end of a TCP connection. The zero value is unusable: call
-// Init, then Connect or Accept. A Conn is about 220 bytes; the out-of-order
+// Init, then Connect or Accept. A Conn is 224 bytes; the out-of-order
 // list is allocated only when a segment arrives beyond a gap.
 //
 // # Model
@@ -277,8 +278,10 @@ func (c *Conn) sendHandshake(env Env, now sim.Time) {
 	c.armRTO(now)
 }
 
-// Write queues n more bytes for sending. It is ignored after Close and in
-// states that cannot send any more.
+// Write queues n more bytes for sending; bytes written during the
+// handshake go once it completes. It is ignored after Close, in states
+// that cannot send any more, and beyond 1 GiB of unacknowledged data
+// (counted in Stats.BytesRefused).
 func (c *Conn) Write(env Env, now sim.Time, n int) {
 	if n <= 0 || c.has(finQueued) {
 		return
@@ -289,6 +292,7 @@ func (c *Conn) Write(env Env, now sim.Time, n int) {
 		return
 	}
 	if uint64(c.sndEnd-c.sndUna)+uint64(n) > maxQueued {
+		c.stats.BytesRefused += uint64(n)
 		return
 	}
 	c.sndEnd += uint32(n)
@@ -447,7 +451,7 @@ func (c *Conn) armRTO(now sim.Time) {
 	if c.retries == 0 {
 		c.stamp = now
 	}
-	at := now.Add(c.curRTO())
+	at := now.Add(max(c.curRTO(), time.Millisecond)) // never 0, even with bad Params
 	if ut := c.p.UserTimeout; ut > 0 && c.retries > 0 && c.state >= Established {
 		at = min(at, max(c.stamp.Add(ut), now+1))
 	}
@@ -597,7 +601,7 @@ func (c *Conn) expire(env Env, now sim.Time, n *notes) {
 			limit = c.p.SynAckRetries
 		}
 		c.stats.Timeouts++
-		if int(c.retries) >= limit {
+		if int(c.retries) >= limit || c.retries == 255 {
 			n.closed = ConnectFailed
 			return
 		}
@@ -612,7 +616,7 @@ func (c *Conn) expire(env Env, now sim.Time, n *notes) {
 		return // nothing outstanding
 	}
 	c.stats.Timeouts++
-	if c.retries > 0 && now.Sub(c.stamp) >= c.p.AbortAfter() {
+	if c.retries > 0 && now.Sub(c.stamp) >= c.p.AbortAfter() || c.retries == 255 {
 		if c.p.UserTimeout > 0 {
 			n.closed = UserTimeout
 		} else {
@@ -620,7 +624,7 @@ func (c *Conn) expire(env Env, now sim.Time, n *notes) {
 		}
 		return
 	}
-	c.retries = min(c.retries+1, 255)
+	c.retries++
 	c.backoff = min(c.backoff+1, 64)
 	mss := c.mss()
 	c.ssthresh = max((c.sndMax-c.sndUna)/2, 2*mss)

@@ -638,6 +638,10 @@ func TestBadInput(t *testing.T) {
 		a.c.Receive(a, w.now, seg)
 	}
 	a.c.Write(a, w.now, -3)
+	a.c.Write(a, w.now, maxQueued+1)
+	if got := a.c.Stats().BytesRefused; got != maxQueued+1 {
+		t.Errorf("BytesRefused = %d; want %d", got, maxQueued+1)
+	}
 	b.c.Accept(b, w.now, Segment{Flags: SYN})
 	w.run(ms(3000))
 	if a.c.State() == Closed && a.closed != PeerReset {
@@ -658,5 +662,26 @@ func TestConnSize(t *testing.T) {
 	}
 	if n := unsafe.Sizeof(Segment{}); n > 32 {
 		t.Errorf("Segment is %d bytes; want at most 32", n)
+	}
+}
+
+// TestBadParamsTerminate drives Conns with nonsense Params: they must not
+// panic or retransmit forever at one instant.
+func TestBadParamsTerminate(t *testing.T) {
+	for _, p := range []Params{
+		{},
+		{MSS: -5, SynRetries: 1000, Retries2: 1000},
+		{MSS: 1, InitialRTO: -1, MinRTO: -1, MaxRTO: -1, InitialCwnd: -1, RcvWnd: -1},
+	} {
+		w := newWire(&p, 10*time.Millisecond)
+		w.record = false
+		w.drop = func(from, k, kd int, seg Segment) bool { return k > 3 }
+		a := w.a()
+		a.onEstablished = func(e *end) { e.c.Write(e, e.w.now, 5000) }
+		a.c.Connect(a, 0)
+		w.run(ms(100000000))
+		if w.count[0] > 2000 || a.closed == 0 {
+			t.Errorf("Params %+v: %d segments sent, closed %v", p, w.count[0], a.closed)
+		}
 	}
 }

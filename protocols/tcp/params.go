@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"errors"
+	"fmt"
 	"math/bits"
 	"time"
 )
@@ -113,4 +115,26 @@ func (p *Params) AbortAfter() time.Duration {
 		return p.UserTimeout
 	}
 	return RetriesTimeout(p.Retries2, p.MinRTO, p.MaxRTO)
+}
+
+// Validate reports the first setting a Conn cannot work with. A Conn given
+// invalid Params does not panic, but its timing is then meaningless.
+func (p *Params) Validate() error {
+	switch {
+	case p.MSS < 1 || p.MSS > 65495:
+		return fmt.Errorf("tcp: MSS %d outside [1, 65495]", p.MSS)
+	case p.MinRTO <= 0 || p.MaxRTO < p.MinRTO:
+		return fmt.Errorf("tcp: RTO bounds [%v, %v] invalid: need 0 < MinRTO <= MaxRTO", p.MinRTO, p.MaxRTO)
+	case p.InitialRTO <= 0 || p.FallbackRTO < 0 || p.Granularity < 0:
+		return errors.New("tcp: InitialRTO must be positive, FallbackRTO and Granularity not negative")
+	case p.SynRetries < 0 || p.SynAckRetries < 0 || p.Retries2 < 1:
+		return errors.New("tcp: SynRetries and SynAckRetries must not be negative, Retries2 at least 1")
+	case p.SynRetries > 255 || p.SynAckRetries > 255:
+		return errors.New("tcp: SynRetries and SynAckRetries at most 255")
+	case p.UserTimeout < 0 || p.DelayedAck < 0 || p.FinTimeout < 0 || p.TimeWait < 0:
+		return errors.New("tcp: UserTimeout, DelayedAck, FinTimeout and TimeWait must not be negative")
+	case p.InitialCwnd < 1 || p.RcvWnd < 1 || p.RcvWnd > 1<<30:
+		return fmt.Errorf("tcp: InitialCwnd %d must be at least 1, RcvWnd %d in [1, 2^30]", p.InitialCwnd, p.RcvWnd)
+	}
+	return nil
 }

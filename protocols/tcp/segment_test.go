@@ -101,3 +101,30 @@ func TestSeqCompareWraps(t *testing.T) {
 		t.Error("sequence comparison does not wrap modulo 2^32")
 	}
 }
+
+func TestParamsValidate(t *testing.T) {
+	def := DefaultParams()
+	if err := def.Validate(); err != nil {
+		t.Fatalf("DefaultParams().Validate() = %v", err)
+	}
+	tests := []struct {
+		name string
+		edit func(p *Params)
+	}{
+		{"zero MSS", func(p *Params) { p.MSS = 0 }},
+		{"max below min", func(p *Params) { p.MaxRTO = p.MinRTO / 2 }},
+		{"zero initial RTO", func(p *Params) { p.InitialRTO = 0 }},
+		{"negative SYN retries", func(p *Params) { p.SynRetries = -1 }},
+		{"no retries2", func(p *Params) { p.Retries2 = 0 }},
+		{"negative delayed ACK", func(p *Params) { p.DelayedAck = -time.Millisecond }},
+		{"zero window", func(p *Params) { p.RcvWnd = 0 }},
+		{"zero initial cwnd", func(p *Params) { p.InitialCwnd = 0 }},
+	}
+	for _, tc := range tests {
+		p := DefaultParams()
+		tc.edit(&p)
+		if err := p.Validate(); err == nil {
+			t.Errorf("%s: Validate() = nil; want an error", tc.name)
+		}
+	}
+}
