@@ -152,8 +152,12 @@ const (
 // 3465), fast retransmit on the third duplicate ACK with NewReno recovery
 // (RFC 6582), and after an RTO ssthresh = flight/2, cwnd = 1 segment and
 // go-back-N from the first unacknowledged byte. The window grows only while
-// it limits the sender. SACK, RACK, tail loss probes, keepalive, zero-window
-// probing and simultaneous open are not modeled.
+// it limits the sender. A receiver acknowledges at once a segment out of
+// order, one that fills a gap, a FIN, or the second full segment since its
+// last ACK; otherwise within DelayedAck, unless the application's answer
+// (written from inside Deliver) carries the ACK first. SACK, RACK, tail
+// loss probes, Linux's quick-ACK mode, keepalive, zero-window probing and
+// simultaneous open are not modeled.
 //
 // # Giving up
 //
