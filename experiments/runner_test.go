@@ -292,3 +292,30 @@ func checkMessageRows(t *testing.T, rows []metrics.MessageRow, r output.RunInfo)
 		}
 	}
 }
+
+// TestCoAPExampleDeterministic: the CoAP example (CON, NON, Observe,
+// retransmissions under a loss sweep) writes the same bytes with 1 and 4
+// workers.
+func TestCoAPExampleDeterministic(t *testing.T) {
+	text, ok := Example("coap-con-vs-non")
+	if !ok {
+		t.Fatal("example coap-con-vs-non is not embedded")
+	}
+	set := []string{"duration=\"5m\"", "devices.con.count=100", "devices.non.count=100"}
+	dir1, res := execute(t, string(text), 1, set...)
+	dir4, _ := execute(t, string(text), 4, set...)
+	a, b := dataFiles(t, dir1), dataFiles(t, dir4)
+	if len(a) != 1+len(res)*3 || len(res) != 8 { // runs.parquet + messages, devices, connections per run
+		t.Fatalf("%d runs, %d files", len(res), len(a))
+	}
+	for name, data := range a {
+		if !bytes.Equal(data, b[name]) {
+			t.Errorf("%s differs between workers=1 and workers=4", name)
+		}
+	}
+	for _, r := range res {
+		if r.Info.MsgsDelivered == 0 {
+			t.Errorf("run %v delivered nothing", r.Info)
+		}
+	}
+}

@@ -3,7 +3,10 @@ package topologies
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/iotsim/iotsim/models/network"
 
 	"github.com/iotsim/iotsim/protocols/coap"
 )
@@ -92,6 +95,118 @@ func TestCoAPClosedForms(t *testing.T) {
 					t.Errorf("p=%g non: %v transmissions for %v messages", p, txSum, N)
 				}
 			}
+		}
+	}
+}
+
+// coapScenario is one device group talking to one server over a link
+// whose loss rule the test sets.
+func coapScenario(server, device string) string {
+	return `
+name = "coap"
+duration = "30s"
+drain = "100s"
+[links.access]
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+[coap_servers.api]
+link = "server"
+` + server + `
+[devices.s]
+count = 1
+link = "access"
+attach = "api"
+protocol = "coap"
+` + device
+}
+
+func TestCoAPWorldScenarios(t *testing.T) {
+	for _, tc := range []struct {
+		name, server, device string
+		kinds                string // packets table kinds, in order
+		copies, tx           int32
+	}{
+		{"piggybacked", "", `workload = { kind = "periodic", interval = "1h", payload = 10 }`,
+			"CON CON ACK ACK", 1, 1},
+		{"non", "", `workload = { kind = "periodic", interval = "1h", payload = 10 }
+coap = { type = "non" }`,
+			"NON NON NON NON", 1, 1},
+		{"separate", `processing = "3s"`, `workload = { kind = "periodic", interval = "1h", payload = 10 }`,
+			"CON CON ACK ACK CON CON ACK ACK", 1, 1},
+		{"block-wise", "", `workload = { kind = "periodic", interval = "1h", payload = 2500 }`,
+			"CON CON ACK ACK CON CON ACK ACK CON CON ACK ACK", 1, 3},
+	} {
+		c := &collect{}
+		w, err := Build(load(t, coapScenario(tc.server, tc.device)), Options{Seed: 5, Sink: c, Packets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.K.Run(w.End())
+		w.Finish()
+		var kinds []string
+		for _, p := range c.packets {
+			kinds = append(kinds, p.Kind)
+		}
+		if got := strings.Join(kinds, " "); got != tc.kinds {
+			t.Errorf("%s: packets %q; want %q", tc.name, got, tc.kinds)
+		}
+		if len(c.msgs) != 1 {
+			t.Fatalf("%s: %d messages", tc.name, len(c.msgs))
+		}
+		m := c.msgs[0]
+		if !m.Delivered || m.Copies != tc.copies || m.Transmissions != tc.tx || m.Protocol != "coap" || m.TopicOrPath != "/telemetry" {
+			t.Errorf("%s: message %+v", tc.name, m)
+		}
+		if w.CoAP.Responses != 1 {
+			t.Errorf("%s: %d responses", tc.name, w.CoAP.Responses)
+		}
+	}
+}
+
+// TestCoAPDedupCopies loses every ACK from the server: the device
+// retransmits MAX_RETRANSMIT times. With dedup the server's application
+// gets the request once; without, once per transmission (copies).
+func TestCoAPDedupCopies(t *testing.T) {
+	for _, dedup := range []bool{true, false} {
+		text := fmt.Sprintf(`
+name = "dedup"
+duration = "10s"
+drain = "100s"
+[links.access]
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+[coap_servers.api]
+link = "server"
+dedup = %v
+[devices.s]
+count = 1
+link = "access"
+attach = "api"
+protocol = "coap"
+workload = { kind = "periodic", interval = "1h", payload = 10 }
+`, dedup)
+		exp := load(t, text)
+		c := &collect{}
+		w, err := Build(exp, Options{Seed: 5, Sink: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Net.SetDropFilter(func(p *network.Packet) bool { return p.Kind == kindCoAPACK })
+		w.K.Run(w.End())
+		w.Finish()
+		if len(c.msgs) != 1 {
+			t.Fatalf("%d messages", len(c.msgs))
+		}
+		m := c.msgs[0]
+		wantCopies := int32(1)
+		if !dedup {
+			wantCopies = 5
+		}
+		if m.Transmissions != 5 || m.Copies != wantCopies || !m.Delivered || m.Recovered {
+			t.Errorf("dedup=%v: message %+v; want 5 transmissions, %d copies", dedup, m, wantCopies)
+		}
+		if w.CoAP.Failures[coap.TimedOut] != 1 {
+			t.Errorf("dedup=%v: failures %v", dedup, w.CoAP.Failures)
 		}
 	}
 }

@@ -176,13 +176,6 @@ func (r *resolver) qos(p path, v int) {
 // validBlockSize reports whether n is a CoAP block size (RFC 7959 §2.2).
 func validBlockSize(n int) bool { return n >= 16 && n <= 1024 && n&(n-1) == 0 }
 
-// atLeastDuration reports a duration below least.
-func (r *resolver) atLeastDuration(p path, d Duration, least time.Duration) {
-	if r.given(p) && d.D() < least {
-		r.problem(p, "%s is negative (valid: ≥ %s)", d, least)
-	}
-}
-
 func (r *resolver) positive(p path, d Duration) {
 	if r.given(p) && d <= 0 {
 		r.problem(p, "%s is not positive (valid: %s > 0)", d, p.last())
@@ -210,8 +203,6 @@ func (r *resolver) validate(e *Experiment) {
 	for _, n := range SortedKeys(e.CoAPServers) {
 		p, c := top.key("coap_servers").key(n), e.CoAPServers[n]
 		r.linkRef(p, e, c.Link)
-		r.atLeastDuration(p.key("processing"), c.Processing, 0)
-		r.atLeastDuration(p.key("separate_after"), c.SeparateAfter, 0)
 		r.enum(p.key("notify"), c.Notify, "a CoAP message type", []string{CoAPCon, CoAPNon})
 	}
 	for _, n := range SortedKeys(e.P2PBrokers) {
@@ -474,7 +465,6 @@ func (r *resolver) device(p path, e *Experiment, d *DeviceGroup) {
 			r.problem(cp.key("observe"), `element %d, %q, does not start with "/" (valid: absolute paths like "/alerts")`, i, o)
 		}
 	}
-	r.atLeastDuration(cp.key("reregister"), d.CoAP.Reregister, 0)
 
 	r.mqtt(p.key("mqtt"), &d.MQTT)
 }

@@ -94,7 +94,14 @@ type Network struct {
 	depth  []uint8
 	pkts   []Packet
 	free   []uint32
+	drop   func(p *Packet) bool // fault injection: drop matching packets as lost
 }
+
+// SetDropFilter makes every hop drop, as lost (link.DropLoss), the packets
+// for which f returns true, on top of the links' own losses: scripted fault
+// injection for tests ("lose every ACK"). nil removes the filter. The
+// filter must not keep p.
+func (n *Network) SetDropFilter(f func(p *Packet) bool) { n.drop = f }
 
 // New returns a network with only the core node. Link randomness is derived
 // from seed and each node's name.
@@ -206,6 +213,9 @@ func (n *Network) forward(now sim.Time, slot uint32) {
 		dir = &n.nodes[at].up
 	}
 	arrive, reason := dir.Offer(now, int(p.Bytes))
+	if reason == link.NotDropped && n.drop != nil && n.drop(p) {
+		reason = link.DropLoss
+	}
 	if reason != link.DropQueue && reason != link.DropOutage {
 		// The packet went on the air, whether or not it survives.
 		n.nodes[sender].stats.PktsTx++
