@@ -95,6 +95,9 @@ type Network struct {
 	pkts   []Packet
 	free   []uint32
 	drop   func(p *Packet) bool // fault injection: drop matching packets as lost
+	// receiving is true while an endpoint's Receive runs: a packet that
+	// reaches its destination meanwhile is delivered by an event instead.
+	receiving bool
 }
 
 // SetDropFilter makes every hop drop, as lost (link.DropLoss), the packets
@@ -176,25 +179,46 @@ func (n *Network) InFlight() int { return len(n.pkts) - len(n.free) }
 // HandleEvent is a packet reaching the far end of a hop.
 func (n *Network) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	slot := uint32(ev.Arg)
-	p := &n.pkts[slot]
-	next := NodeID(ev.Kind)
-	n.nodes[next].stats.PktsRx++
-	n.nodes[next].stats.BytesRx += int64(p.Bytes)
-	p.at = next
+	if ev.Arg&deliverFlag == 0 {
+		n.arrive(NodeID(ev.Kind), &n.pkts[slot])
+	}
 	n.forward(ev.At, slot)
 }
+
+// deliverFlag marks an event that delivers a packet already at its
+// destination (deferred because an endpoint was receiving).
+const deliverFlag = 1 << 32
 
 // forward delivers the packet if it has arrived, or offers it to the next
 // link direction on its path and schedules its arrival at the far end.
 func (n *Network) forward(now sim.Time, slot uint32) {
+	for {
+		if !n.hop(now, slot) {
+			return
+		}
+	}
+}
+
+// hop moves the packet in slot one step: delivers it where it is, or offers
+// it to the next link. It reports whether the packet crossed that link
+// instantly (zero delay, no queueing) and should go on at once: a
+// zero-delay hop takes no event. Delivery happens inline only when no
+// endpoint is receiving already, so an engine is never re-entered.
+func (n *Network) hop(now sim.Time, slot uint32) bool {
 	p := &n.pkts[slot]
 	at := p.at
 	if at == p.Dst {
+		if n.receiving {
+			n.k.Schedule(now, n, int32(at), uint64(slot)|deliverFlag)
+			return false
+		}
 		if ep := n.nodes[at].ep; ep != nil {
+			n.receiving = true
 			ep.Receive(now, p)
+			n.receiving = false
 		}
 		n.release(slot)
-		return
+		return false
 	}
 	var (
 		dir    *link.Direction
@@ -226,9 +250,21 @@ func (n *Network) forward(now sim.Time, slot uint32) {
 	}
 	if reason != link.NotDropped {
 		n.release(slot)
-		return
+		return false
+	}
+	if arrive == now {
+		n.arrive(next, p)
+		return true
 	}
 	n.k.Schedule(arrive, n, int32(next), uint64(slot))
+	return false
+}
+
+// arrive records that p reached node next.
+func (n *Network) arrive(next NodeID, p *Packet) {
+	n.nodes[next].stats.PktsRx++
+	n.nodes[next].stats.BytesRx += int64(p.Bytes)
+	p.at = next
 }
 
 func (n *Network) release(slot uint32) {

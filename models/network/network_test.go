@@ -168,3 +168,58 @@ func TestSendAllocatesNothingInSteadyState(t *testing.T) {
 		t.Errorf("Send+deliver allocates %v times; want 0", a)
 	}
 }
+
+// echo answers every packet it receives with one back to the sender,
+// and notes whether it was entered while already receiving.
+type echo struct {
+	n         *Network
+	depth     int
+	reentered bool
+	got       []arrival
+	left      int
+}
+
+func (e *echo) Receive(now sim.Time, p *Packet) {
+	e.depth++
+	if e.depth > 1 {
+		e.reentered = true
+	}
+	e.got = append(e.got, arrival{now, p.Dst, p.Kind})
+	if e.left > 0 {
+		e.left--
+		e.n.Send(Packet{Src: p.Dst, Dst: p.Src, Bytes: 10, Kind: p.Kind + 1})
+	}
+	e.depth--
+}
+
+// TestZeroDelayHops: hops over zero-delay links take no event, yet an
+// endpoint is never entered while it (or another) is receiving: a reply
+// sent from Receive is delivered by an event at the same instant.
+func TestZeroDelayHops(t *testing.T) {
+	k := sim.NewKernel()
+	n := New(k, 1, nil)
+	zero := constant(0)
+	a := n.AddNode("a", "z", zero, Core)
+	b := n.AddNode("b", "z", zero, Core)
+	e := &echo{n: n, left: 5}
+	n.Attach(a, e)
+	n.Attach(b, e)
+	n.Send(Packet{Src: a, Dst: b, Bytes: 10, Kind: 1})
+	k.Run(sim.Time(time.Second))
+	if len(e.got) != 6 || e.reentered {
+		t.Fatalf("%d arrivals, re-entered %v; want 6 and false", len(e.got), e.reentered)
+	}
+	for i, g := range e.got {
+		if g.at != 0 || g.kind != uint16(i+1) {
+			t.Errorf("arrival %d: %+v", i, g)
+		}
+	}
+	// The first packet's two hops and delivery took no event; each reply is
+	// delivered by one.
+	if ev := k.Events(); ev != 5 {
+		t.Errorf("%d events; want 5 (one per reply delivery)", ev)
+	}
+	if st := n.Stats(b); st.PktsRx != 3 || st.PktsTx != 3 {
+		t.Errorf("b stats %+v", st)
+	}
+}
