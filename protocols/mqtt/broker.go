@@ -124,6 +124,22 @@ type BrokerEnv interface {
 	Closed(c ConnID, clientID string, reason CloseReason, willSent bool)
 }
 
+// BrokerCompleter may be implemented by a BrokerEnv to learn when the
+// broker is done with an outgoing copy: a QoS 0 copy handed to Send, a
+// QoS 1 copy acknowledged by PUBACK, a QoS 2 copy completed by PUBCOMP.
+// (A copy that is dropped is reported by Dropped instead.) The simulator
+// uses it to close the bookkeeping of each (message, subscriber) pair.
+type BrokerCompleter interface {
+	Completed(ref uint64)
+}
+
+// completed reports the end of an outgoing copy to env, if it listens.
+func completed(env BrokerEnv, ref uint64) {
+	if c, ok := env.(BrokerCompleter); ok && ref != 0 {
+		c.Completed(ref)
+	}
+}
+
 // BrokerStats are the broker's counters.
 type BrokerStats struct {
 	Sessions      int                              // sessions held, with or without a connection
@@ -318,6 +334,7 @@ func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 		b.receivePublish(env, cn, p)
 	case Puback:
 		if i := s.findInflight(p.PacketID, QoS1, stateSent); i >= 0 {
+			completed(env, s.inflight[i].ref)
 			s.removeInflight(i)
 			b.fillInflight(env, s)
 		}
@@ -331,6 +348,7 @@ func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 		b.sendAck(env, c, Pubrel, p.PacketID)
 	case Pubcomp:
 		if i := s.findInflight(p.PacketID, QoS2, stateReleased); i >= 0 {
+			completed(env, s.inflight[i].ref)
 			s.removeInflight(i)
 			b.fillInflight(env, s)
 		}
@@ -739,6 +757,7 @@ func (b *Broker) deliver(env BrokerEnv, s *session, topic string, payload []byte
 	if qos == QoS0 {
 		b.pkt = Packet{Type: Publish, Retain: retain, Topic: topic, Payload: payload, Ref: ref}
 		env.Send(s.conn.id, &b.pkt)
+		completed(env, ref)
 		return
 	}
 	m := message{topic: topic, payload: payload, ref: ref, qos: qos, retain: retain}
