@@ -61,8 +61,10 @@ func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[str
 	case config.ProtoUDP:
 	case config.ProtoCoAP:
 		return w.addCoAPGroup(name, g, newNode)
+	case config.ProtoMQTT:
+		return w.mqtt().addGroup(name, g, newNode)
 	default:
-		return fmt.Errorf("devices.%s.protocol: %q is not implemented yet (this build simulates \"udp\" and \"coap\" devices)", name, g.Protocol)
+		return fmt.Errorf("devices.%s.protocol: %q is not implemented yet (this build simulates \"udp\", \"coap\" and \"mqtt\" devices)", name, g.Protocol)
 	}
 	server, ok := w.servers[g.Attach]
 	if !ok {

@@ -62,6 +62,8 @@ type World struct {
 	coapServers map[string]*coapServerNode
 	coapDevices map[network.NodeID]coapDeviceRef // devices that observe resources
 	coapGroups  []*coapGroup
+
+	mq *mqttNet // nil when the world has no broker
 }
 
 // Build creates the world of one run of a validated experiment.
@@ -102,6 +104,8 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	}
 	for _, name := range config.SortedKeys(exp.Brokers) {
 		addServer(name, KindBroker, exp.Brokers[name].Link)
+		id := w.servers[name]
+		w.Net.Attach(id, w.mqtt().addBroker(name, id, exp.Brokers[name]))
 	}
 	w.coapServers = map[string]*coapServerNode{}
 	for _, name := range config.SortedKeys(exp.CoAPServers) {
@@ -184,6 +188,9 @@ func (w *World) Hop(now sim.Time, via network.NodeID, up bool, p *network.Packet
 			defer w.coap.done(p) // after the packets row, which reads p
 		}
 	}
+	if reason != link.NotDropped && p.Layer == network.TCP && w.mq != nil {
+		defer w.mq.lost(p) // after the packets row, which reads p
+	}
 	if !w.packets {
 		return
 	}
@@ -199,7 +206,11 @@ func (w *World) Hop(now sim.Time, via network.NodeID, up bool, p *network.Packet
 	r.Src = w.nodes[p.Src].name
 	r.Dst = w.nodes[p.Dst].name
 	r.Layer = p.Layer.String()
-	r.Kind = kindName(p)
+	if p.Layer == network.TCP && w.mq != nil {
+		r.Kind = w.mq.kindName(p)
+	} else {
+		r.Kind = kindName(p)
+	}
 	r.Bytes = p.Bytes
 	r.Dropped = reason != link.NotDropped
 	r.DropReason = reason.String()
@@ -215,6 +226,9 @@ func (w *World) Finish() metrics.RunRow {
 	}
 	for _, g := range w.coapGroups {
 		g.finish()
+	}
+	if w.mq != nil {
+		w.mq.finish()
 	}
 	span := w.K.Now().Sub(0)
 	var row metrics.RunRow

@@ -127,8 +127,8 @@ func TestPacketsRowsNameLinksAndKinds(t *testing.T) {
 
 func TestUnsupportedProtocolIsRefusedClearly(t *testing.T) {
 	exp := load(t, strings.Replace(twoGroups, `attach = "cloud"
-protocol = "udp"`, `attach = "cloud"
-protocol = "mqtt"`, 1))
+protocol = "udp"`, `attach = "home"
+protocol = "p2p"`, 1)+"[p2p_brokers.home]\nlink = \"l\"\n")
 	_, err := Build(exp, Options{Seed: 1, Sink: metrics.Discard{}})
 	if err == nil || !strings.Contains(err.Error(), "devices.alpha.protocol") || !strings.Contains(err.Error(), "not implemented") {
 		t.Fatalf("Build error %v; want a clear refusal naming devices.alpha.protocol", err)

@@ -1,0 +1,990 @@
+package topologies
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/iotsim/iotsim/experiments/config"
+	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/models/workload"
+	"github.com/iotsim/iotsim/protocols/mqtt"
+	"github.com/iotsim/iotsim/protocols/tcp"
+	"github.com/iotsim/iotsim/sim"
+)
+
+// MQTT runs over TCP connections between devices and brokers. The world
+// keeps one table of connections (mqttNet.conns); a TCP packet's body names
+// its connection by index and generation, so a segment that outlives its
+// connection is recognised and answered with a Reset.
+
+// Event kinds of mqttNet (the handler of connection timers) and of
+// mqttGroup (the handler of device events).
+const (
+	evCliTCP    int32 = iota // client side TCP timer
+	evSrvTCP                 // broker side TCP timer
+	evKeepalive              // broker keepalive check
+)
+
+const (
+	evSend   int32 = iota // the workload's next publication
+	evClient              // the MQTT client's timer
+	evStart               // the device comes online
+)
+
+// pubBit marks a Packet.Ref that names a publication (publisher side)
+// rather than a (publication, subscriber) message.
+const pubBit = 1 << 63
+
+// mqttNet is the MQTT and TCP part of a world.
+type mqttNet struct {
+	w       *World
+	tcpP    tcp.Params
+	conns   []*mqttConn // stable addresses: engines run on them while the table grows
+	free    []uint32
+	pool    tcpPool
+	pubs    []publication
+	pubFree []uint32
+	brokers map[string]*mqttBroker
+	groups  []*mqttGroup
+	streams map[streamKey]*metrics.Stream // (publisher, subscriber, topic) message streams
+}
+
+type streamKey struct {
+	pub        network.NodeID
+	sub, topic string
+}
+
+// mqttConn is one TCP connection between a device and a broker.
+type mqttConn struct {
+	m        *mqttNet
+	idx      uint32
+	gen      uint32
+	live     bool
+	accepted bool // the broker side got the SYN
+	dev      *mqttDevice
+	broker   *mqttBroker
+	cli, srv tcp.Conn
+	cliT     lazyTimer
+	srvT     lazyTimer
+	kaT      sim.EventID
+	up, down recordQueue // device → broker, broker → device
+	cliISS   uint32
+	srvISS   uint32
+	cliDead  bool // the client side Conn is closed
+	srvDead  bool
+	cliGone  bool // the MQTT client no longer uses the connection
+	brkGone  bool // the broker engine no longer uses it
+	opened   sim.Time
+	closed   sim.Time // when the first side knew it was gone
+	detected sim.Time // when the second side knew
+	reason   string
+	willSent bool
+	rowDone  bool
+}
+
+// publication is an application message published by a device, with the
+// (message, subscriber) pairs intended at publish time.
+type publication struct {
+	gen   uint32
+	holds int32 // the publisher's hold plus records in flight carrying it
+	pairs []pubPair
+}
+
+type pubPair struct {
+	client string
+	ref    metrics.MsgRef
+	routed bool
+}
+
+func (w *World) mqtt() *mqttNet {
+	if w.mq == nil {
+		w.mq = &mqttNet{
+			w:       w,
+			tcpP:    tcp.DefaultParams(),
+			brokers: map[string]*mqttBroker{},
+			streams: map[streamKey]*metrics.Stream{},
+		}
+	}
+	return w.mq
+}
+
+// ---- brokers ----
+
+// mqttBroker runs a broker engine on a broker node.
+type mqttBroker struct {
+	m    *mqttNet
+	node network.NodeID
+	name string
+	eng  *mqtt.Broker
+}
+
+func (m *mqttNet) addBroker(name string, id network.NodeID, b *config.Broker) *mqttBroker {
+	cfg := mqtt.BrokerConfig{MaxInflight: b.MaxInflight, MaxQueued: b.MaxQueued, AllowAnonymous: true}
+	if b.Auth != nil {
+		cfg.AllowAnonymous = b.Auth.AllowAnonymous
+		if len(b.Auth.Users) > 0 {
+			cfg.Users = b.Auth.Users
+		}
+	}
+	br := &mqttBroker{m: m, node: id, name: name, eng: mqtt.NewBroker(cfg)}
+	m.brokers[name] = br
+	return br
+}
+
+// Receive is a TCP segment arriving at the broker node.
+func (b *mqttBroker) Receive(now sim.Time, p *network.Packet) {
+	if p.Kind == kindUDPData {
+		(&udpSink{w: b.m.w}).Receive(now, p)
+		return
+	}
+	b.m.receive(now, p, true)
+}
+
+// brokerEnv is the BrokerEnv of one broker (a named pointer type, so
+// the broker value is not boxed per call).
+type brokerEnv mqttBroker
+
+func (e *brokerEnv) Send(c mqtt.ConnID, p *mqtt.Packet) {
+	m := e.m
+	cn := m.conns[c]
+	if !cn.live || cn.srvDead {
+		return
+	}
+	m.write(&cn.down, p)
+	cn.srv.Write((*srvEnv)(cn), m.w.K.Now(), mqtt.Size(p))
+}
+
+func (e *brokerEnv) Close(c mqtt.ConnID) {
+	m := e.m
+	cn := m.conns[c]
+	cn.brkGone = true
+	if cn.live && !cn.srvDead {
+		cn.srv.Close((*srvEnv)(cn), m.w.K.Now())
+	}
+	m.maybeFree(uint32(c))
+}
+
+func (e *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
+	m := e.m
+	cn := m.conns[c]
+	k := m.w.K
+	if cn.kaT.Valid() {
+		k.Cancel(cn.kaT)
+		cn.kaT = sim.EventID{}
+	}
+	if at != 0 {
+		cn.kaT = k.Schedule(at, m, evKeepalive, connArg(uint32(c), cn.gen))
+	}
+}
+
+func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
+	m := e.m
+	pb := m.pub(in)
+	if pb == nil {
+		return 0
+	}
+	for i := range pb.pairs {
+		pr := &pb.pairs[i]
+		if pr.client == clientID && !pr.routed {
+			pr.routed = true
+			return uint64(pr.ref) + 1
+		}
+	}
+	return 0
+}
+
+func (e *brokerEnv) Dropped(ref uint64, reason mqtt.DropReason) {
+	if ref != 0 && ref&pubBit == 0 {
+		e.m.w.Msgs.Finish(metrics.MsgRef(ref - 1))
+	}
+}
+
+// Completed: the broker is done with a copy (QoS 0 handed to TCP, QoS 1
+// acknowledged, QoS 2 completed); its row is written once no record
+// carrying it is in flight.
+func (e *brokerEnv) Completed(ref uint64) {
+	if ref != 0 && ref&pubBit == 0 {
+		e.m.w.Msgs.Finish(metrics.MsgRef(ref - 1))
+	}
+}
+
+func (e *brokerEnv) Closed(c mqtt.ConnID, clientID string, reason mqtt.CloseReason, willSent bool) {
+	m := e.m
+	cn := m.conns[c]
+	cn.brkGone = true
+	cn.willSent = cn.willSent || willSent
+	m.sideKnows(cn, brokerReason(reason))
+	if cn.live && !cn.srvDead && reason != mqtt.CloseTransport {
+		cn.srv.Close((*srvEnv)(cn), m.w.K.Now())
+	}
+	m.maybeFree(uint32(c))
+}
+
+func brokerReason(r mqtt.CloseReason) string {
+	switch r {
+	case mqtt.CloseKeepalive:
+		return "keepalive_timeout"
+	case mqtt.CloseRefused:
+		return "auth_failed"
+	case mqtt.CloseTransport:
+		return "tcp_abort"
+	}
+	return r.String()
+}
+
+// ---- connections ----
+
+// cliEnv and srvEnv are the client and broker side TCP environments of a
+// connection: named types of mqttConn, so no value is boxed per call.
+type cliEnv mqttConn
+type srvEnv mqttConn
+
+func connArg(idx, gen uint32) uint64 { return uint64(gen)<<32 | uint64(idx) }
+
+// newConn opens a connection table entry for device d to broker b.
+func (m *mqttNet) newConn(d *mqttDevice, b *mqttBroker) uint32 {
+	var idx uint32
+	if n := len(m.free); n > 0 {
+		idx = m.free[n-1]
+		m.free = m.free[:n-1]
+	} else {
+		m.conns = append(m.conns, new(mqttConn))
+		idx = uint32(len(m.conns) - 1)
+	}
+	cn := m.conns[idx]
+	gen := cn.gen + 1
+	// The broker side exists only once the SYN arrives.
+	*cn = mqttConn{m: m, idx: idx, gen: gen, live: true, dev: d, broker: b, srvDead: true, brkGone: true}
+	cn.cliISS = uint32(d.rng.Uint64())
+	cn.cli.Init(&m.tcpP, cn.cliISS)
+	return idx
+}
+
+// maybeFree releases a connection entry when both sides are done.
+func (m *mqttNet) maybeFree(idx uint32) {
+	cn := m.conns[idx]
+	if !cn.live || !cn.cliDead || !cn.srvDead || !cn.cliGone || !cn.brkGone {
+		return
+	}
+	m.writeRow(cn)
+	m.dropRecords(&cn.up)
+	m.dropRecords(&cn.down)
+	k := m.w.K
+	cn.cliT.stop(k)
+	cn.srvT.stop(k)
+	if cn.kaT.Valid() {
+		k.Cancel(cn.kaT)
+	}
+	*cn = mqttConn{gen: cn.gen}
+	m.free = append(m.free, idx)
+}
+
+// sideKnows records that one side learned the connection is gone.
+func (m *mqttNet) sideKnows(cn *mqttConn, reason string) {
+	now := m.w.K.Now()
+	switch {
+	case cn.closed == 0:
+		cn.closed, cn.reason = now, reason
+	case cn.detected == 0:
+		cn.detected = now
+	}
+}
+
+// write puts p into a direction's record queue, holding what it carries.
+func (m *mqttNet) write(q *recordQueue, p *mqtt.Packet) {
+	if p.Type == mqtt.Publish && p.Ref != 0 {
+		m.hold(p.Ref)
+	}
+	q.push(p, mqtt.Size(p))
+}
+
+func (m *mqttNet) hold(ref uint64) {
+	if ref&pubBit != 0 {
+		if pb := m.pub(ref); pb != nil {
+			pb.holds++
+		}
+		return
+	}
+	m.w.Msgs.Hold(metrics.MsgRef(ref - 1))
+}
+
+func (m *mqttNet) release(ref uint64) {
+	if ref&pubBit != 0 {
+		m.releasePub(ref)
+		return
+	}
+	m.w.Msgs.Release(metrics.MsgRef(ref - 1))
+}
+
+// dropRecords releases the records a dead connection will never deliver.
+func (m *mqttNet) dropRecords(q *recordQueue) {
+	for i := q.head; i < len(q.recs); i++ {
+		if r := &q.recs[i]; r.pkt.Type == mqtt.Publish && r.pkt.Ref != 0 {
+			m.release(r.pkt.Ref)
+		}
+	}
+	*q = recordQueue{}
+}
+
+// ---- publications ----
+
+func (m *mqttNet) pub(ref uint64) *publication {
+	if ref&pubBit == 0 {
+		return nil
+	}
+	idx, gen := uint32(ref), uint32(ref>>32)&^(1<<31)
+	if int(idx) >= len(m.pubs) || m.pubs[idx].gen != gen || m.pubs[idx].holds == 0 {
+		return nil
+	}
+	return &m.pubs[idx]
+}
+
+func (m *mqttNet) newPub() (uint64, *publication) {
+	var idx uint32
+	if n := len(m.pubFree); n > 0 {
+		idx = m.pubFree[n-1]
+		m.pubFree = m.pubFree[:n-1]
+	} else {
+		m.pubs = append(m.pubs, publication{})
+		idx = uint32(len(m.pubs) - 1)
+	}
+	pb := &m.pubs[idx]
+	pb.gen = (pb.gen + 1) & (1<<31 - 1)
+	pb.holds = 1
+	pb.pairs = pb.pairs[:0]
+	return pubBit | uint64(pb.gen)<<32 | uint64(idx), pb
+}
+
+// releasePub ends one hold on a publication; the last one finishes the
+// pairs the broker never routed (the publication never reached it, or the
+// subscriber left).
+func (m *mqttNet) releasePub(ref uint64) {
+	pb := m.pub(ref)
+	if pb == nil {
+		return
+	}
+	pb.holds--
+	if pb.holds > 0 {
+		return
+	}
+	for _, pr := range pb.pairs {
+		if !pr.routed {
+			m.w.Msgs.Finish(pr.ref)
+		}
+	}
+	clear(pb.pairs)
+	pb.pairs = pb.pairs[:0]
+	m.pubFree = append(m.pubFree, uint32(ref))
+}
+
+// ---- segments ----
+
+// sendSeg puts a segment on the network; toBroker gives the direction.
+func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
+	cn := m.conns[idx]
+	b := m.pool.get()
+	b.seg, b.conn, b.gen = seg, idx, cn.gen
+	src, dst := cn.dev.node, cn.broker.node
+	q, iss := &cn.up, cn.cliISS
+	if !toBroker {
+		src, dst = dst, src
+		q, iss = &cn.down, cn.srvISS
+	}
+	if seg.Len > 0 {
+		m.countSegment(q, iss, seg, false)
+	}
+	m.w.Net.Send(network.Packet{
+		Src: src, Dst: dst,
+		Bytes: int32(seg.WireBytes()),
+		Layer: network.TCP,
+		Kind:  kindTCP,
+		Body:  b,
+	})
+}
+
+// countSegment counts a transmission (or, lost, a lost transmission) of
+// every tracked message whose PUBLISH the segment carries.
+func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost bool) {
+	from := uint64(seg.Seq - iss - 1)
+	to := from + uint64(seg.Len)
+	// Stream offsets are 64-bit; sequence numbers wrap at 2^32. Map the
+	// segment next to the delivered offset.
+	base := q.delivered &^ (1<<32 - 1)
+	from += base
+	to += base
+	msgs := m.w.Msgs
+	q.overlapping(from, to, func(r *record) {
+		ref := r.pkt.Ref
+		if r.pkt.Type != mqtt.Publish || ref == 0 {
+			return
+		}
+		if ref&pubBit == 0 {
+			if lost {
+				msgs.TransmissionLost(metrics.MsgRef(ref - 1))
+			} else {
+				msgs.Transmitted(metrics.MsgRef(ref - 1))
+			}
+			return
+		}
+		if pb := m.pub(ref); pb != nil {
+			for _, pr := range pb.pairs {
+				if lost {
+					msgs.TransmissionLost(pr.ref)
+				} else {
+					msgs.Transmitted(pr.ref)
+				}
+			}
+		}
+	})
+}
+
+// receive handles a TCP packet arriving at a broker (atBroker) or device.
+func (m *mqttNet) receive(now sim.Time, p *network.Packet, atBroker bool) {
+	b, ok := p.Body.(*tcpBody)
+	if !ok {
+		return
+	}
+	seg, idx, gen := b.seg, b.conn, b.gen
+	m.pool.put(b)
+	if int(idx) >= len(m.conns) || m.conns[idx].gen != gen || !m.conns[idx].live {
+		m.resetStray(p, seg)
+		return
+	}
+	cn := m.conns[idx]
+	if atBroker {
+		if !cn.accepted && seg.Flags&tcp.SYN != 0 && seg.Flags&tcp.ACK == 0 {
+			cn.accepted, cn.srvDead, cn.brkGone = true, false, false
+			cn.srvISS = uint32(cn.dev.rng.Uint64())
+			cn.srv.Init(&m.tcpP, cn.srvISS)
+			cn.srv.Accept((*srvEnv)(cn), now, seg)
+			return
+		}
+		if cn.srvDead {
+			m.resetStray(p, seg)
+			return
+		}
+		cn.srv.Receive((*srvEnv)(cn), now, seg)
+		return
+	}
+	if cn.cliDead {
+		m.resetStray(p, seg)
+		return
+	}
+	cn.cli.Receive((*cliEnv)(cn), now, seg)
+}
+
+// resetStray answers a segment for no connection with a Reset, as a host
+// does; the Reset goes nowhere if its connection is gone too.
+func (m *mqttNet) resetStray(p *network.Packet, seg tcp.Segment) {
+	rst, ok := tcp.ResetFor(seg)
+	if !ok {
+		return
+	}
+	m.w.Net.Send(network.Packet{
+		Src: p.Dst, Dst: p.Src,
+		Bytes: int32(rst.WireBytes()),
+		Layer: network.TCP,
+		Kind:  kindTCP,
+		Body:  &tcpBody{seg: rst, conn: ^uint32(0)},
+	})
+}
+
+// HandleEvent runs connection timers.
+func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
+	idx, gen := uint32(ev.Arg), uint32(ev.Arg>>32)
+	if int(idx) >= len(m.conns) {
+		return
+	}
+	cn := m.conns[idx]
+	if cn.gen != gen || !cn.live {
+		return
+	}
+	switch ev.Kind {
+	case evCliTCP:
+		if cn.cliT.fire(k, ev.At, m, evCliTCP, ev.Arg) && !cn.cliDead {
+			cn.cli.OnTimer((*cliEnv)(cn), ev.At)
+		}
+	case evSrvTCP:
+		if cn.srvT.fire(k, ev.At, m, evSrvTCP, ev.Arg) && !cn.srvDead {
+			cn.srv.OnTimer((*srvEnv)(cn), ev.At)
+		}
+	case evKeepalive:
+		cn.kaT = sim.EventID{}
+		cn.broker.eng.OnTimer((*brokerEnv)(cn.broker), ev.At, mqtt.ConnID(idx))
+	}
+}
+
+// ---- client side TCP env ----
+
+func (e *cliEnv) conn() *mqttConn { return (*mqttConn)(e) }
+
+func (e *cliEnv) Send(seg tcp.Segment) { e.m.sendSeg(e.idx, seg, true) }
+
+func (e *cliEnv) SetTimer(at sim.Time) {
+	e.cliT.set(e.m.w.K, at, e.m, evCliTCP, connArg(e.idx, e.gen))
+}
+
+func (e *cliEnv) Established() {
+	cn := e.conn()
+	now := e.m.w.K.Now()
+	cn.opened = now
+	d := cn.dev
+	if d.conn == e.idx && !cn.cliGone {
+		e.m.w.nodes[d.node].connects++
+		d.client.TransportUp(d, now)
+	}
+}
+
+func (e *cliEnv) Deliver(n int) {
+	cn := e.conn()
+	cn.down.delivered += uint64(n)
+	d := cn.dev
+	for r := cn.down.next(); r != nil; r = cn.down.next() {
+		pkt := r.pkt
+		if d.conn == e.idx && !cn.cliGone {
+			d.client.Receive(d, e.m.w.K.Now(), &pkt)
+		}
+		if pkt.Type == mqtt.Publish && pkt.Ref != 0 {
+			e.m.release(pkt.Ref) // after the client has seen it
+		}
+	}
+}
+
+func (e *cliEnv) Acked(n int) {}
+
+func (e *cliEnv) PeerClosed() {
+	// The broker closed its direction: the client's transport is gone.
+	cn := e.conn()
+	e.m.clientTransportGone(cn, "broker_close")
+	if !cn.cliDead {
+		cn.cli.Close(e, e.m.w.K.Now())
+	}
+}
+
+func (e *cliEnv) Closed(reason tcp.CloseReason) {
+	cn := e.conn()
+	cn.cliDead = true
+	cn.cliT.stop(e.m.w.K)
+	e.m.clientTransportGone(cn, tcpReason(reason))
+	e.m.maybeFree(e.idx)
+}
+
+// clientTransportGone tells the device's client its connection ended.
+func (m *mqttNet) clientTransportGone(cn *mqttConn, reason string) {
+	if cn.cliGone {
+		return
+	}
+	cn.cliGone = true
+	m.sideKnows(cn, reason)
+	d := cn.dev
+	if d.conn == cn.idx {
+		d.conn = noConn
+		m.w.nodes[d.node].disconnects++
+		d.client.TransportDown(d, m.w.K.Now())
+	}
+}
+
+func tcpReason(r tcp.CloseReason) string {
+	switch r {
+	case tcp.Normal:
+		return "disconnect"
+	case tcp.Timeout, tcp.UserTimeout:
+		return "tcp_abort"
+	case tcp.PeerReset:
+		return "tcp_reset"
+	case tcp.ConnectFailed, tcp.Refused:
+		return "connect_failed"
+	}
+	return r.String()
+}
+
+// ---- broker side TCP env ----
+
+func (e *srvEnv) conn() *mqttConn { return (*mqttConn)(e) }
+
+func (e *srvEnv) Send(seg tcp.Segment) { e.m.sendSeg(e.idx, seg, false) }
+
+func (e *srvEnv) SetTimer(at sim.Time) {
+	e.srvT.set(e.m.w.K, at, e.m, evSrvTCP, connArg(e.idx, e.gen))
+}
+
+func (e *srvEnv) Established() {
+	cn := e.conn()
+	cn.broker.eng.Open((*brokerEnv)(cn.broker), e.m.w.K.Now(), mqtt.ConnID(e.idx))
+}
+
+func (e *srvEnv) Deliver(n int) {
+	cn := e.conn()
+	cn.up.delivered += uint64(n)
+	b := cn.broker
+	for r := cn.up.next(); r != nil; r = cn.up.next() {
+		pkt := r.pkt
+		if !cn.brkGone {
+			b.eng.Receive((*brokerEnv)(b), e.m.w.K.Now(), mqtt.ConnID(e.idx), &pkt)
+		}
+		if pkt.Type == mqtt.Publish && pkt.Ref != 0 {
+			e.m.release(pkt.Ref) // after the broker has routed it
+		}
+	}
+}
+
+func (e *srvEnv) Acked(n int) {}
+
+func (e *srvEnv) PeerClosed() {
+	cn := e.conn()
+	e.m.brokerTransportGone(cn, "disconnect")
+	if !cn.srvDead {
+		cn.srv.Close(e, e.m.w.K.Now())
+	}
+}
+
+func (e *srvEnv) Closed(reason tcp.CloseReason) {
+	cn := e.conn()
+	cn.srvDead = true
+	cn.srvT.stop(e.m.w.K)
+	e.m.brokerTransportGone(cn, tcpReason(reason))
+	e.m.maybeFree(e.idx)
+}
+
+// brokerTransportGone tells the broker engine its connection ended.
+func (m *mqttNet) brokerTransportGone(cn *mqttConn, reason string) {
+	if cn.brkGone {
+		return
+	}
+	m.sideKnows(cn, reason)
+	cn.broker.eng.TransportClosed((*brokerEnv)(cn.broker), m.w.K.Now(), mqtt.ConnID(cn.idx))
+	cn.brkGone = true
+}
+
+// writeRow writes the connections-table row of a finished connection.
+func (m *mqttNet) writeRow(cn *mqttConn) {
+	if cn.rowDone || cn.opened == 0 {
+		return
+	}
+	cn.rowDone = true
+	r := metrics.ConnectionRow{
+		Client:      m.w.nodes[cn.dev.node].name,
+		Server:      cn.broker.name,
+		Protocol:    config.ProtoMQTT,
+		OpenedNs:    int64(cn.opened),
+		CloseReason: cn.reason,
+		WillSent:    cn.willSent,
+	}
+	if cn.closed != 0 {
+		r.Closed, r.ClosedNs = true, int64(cn.closed)
+	}
+	if cn.detected != 0 {
+		r.PeerDetected, r.PeerDetectedNs = true, int64(cn.detected)
+	}
+	m.w.sink.Connection(&r)
+}
+
+// finish writes the rows of connections still open at the end of the run.
+func (m *mqttNet) finish() {
+	for _, cn := range m.conns {
+		if cn.live {
+			m.writeRow(cn)
+		}
+	}
+	for _, g := range m.groups {
+		for i := range g.devs {
+			d := &g.devs[i]
+			m.w.nodes[d.node].msgsSent = d.sent
+		}
+	}
+}
+
+// ---- devices ----
+
+const noConn = ^uint32(0)
+
+// mqttGroup drives the MQTT devices of one group.
+type mqttGroup struct {
+	m       *mqttNet
+	name    string
+	cfg     mqtt.ClientConfig
+	params  workload.Params
+	payload []byte
+	qos     mqtt.QoS
+	retain  bool
+	topic   string // template
+	subs    []mqtt.Subscription
+	broker  *mqttBroker
+	first   network.NodeID
+	devs    []mqttDevice
+}
+
+// mqttDevice is one device: workload, MQTT client, current connection.
+type mqttDevice struct {
+	g      *mqttGroup
+	node   network.NodeID
+	conn   uint32 // index of the current connection, or noConn
+	src    workload.Source
+	client mqtt.Client
+	rng    sim.Stream
+	timer  lazyTimer
+	topic  string
+	sent   int64
+	cfg    *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
+}
+
+func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int) (network.NodeID, string)) error {
+	b, ok := m.brokers[g.Attach]
+	if !ok {
+		if _, isGW := m.w.gateways[g.Attach]; isGW {
+			return fmt.Errorf("devices.%s.attach: gateway %q: MQTT gateways are not implemented yet in this build", name, g.Attach)
+		}
+		return fmt.Errorf("devices.%s.attach: %q is not a broker", name, g.Attach)
+	}
+	c := &g.MQTT
+	grp := &mqttGroup{
+		m:       m,
+		name:    name,
+		params:  workloadParams(&g.Workload),
+		payload: make([]byte, g.Workload.Payload),
+		qos:     mqtt.QoS(c.QoS),
+		retain:  c.Retain,
+		topic:   c.Topic,
+		broker:  b,
+		devs:    make([]mqttDevice, g.Count),
+	}
+	grp.cfg = mqtt.ClientConfig{
+		CleanSession: c.CleanSession,
+		KeepAlive:    c.Keepalive.D(),
+		Username:     c.Username,
+		Password:     c.Password,
+		UsernameFlag: c.Username != "",
+		PasswordFlag: c.Password != "",
+		Reconnect:    true,
+	}
+	for _, f := range c.Subscribe {
+		grp.subs = append(grp.subs, mqtt.Subscription{Filter: f, QoS: mqtt.QoS(c.QoS)})
+	}
+	seed := m.w.Net.Seed()
+	for i := range grp.devs {
+		d := &grp.devs[i]
+		id, nodeName := newNode(i)
+		if i == 0 {
+			grp.first = id
+		}
+		d.g, d.node, d.conn = grp, id, noConn
+		m.w.Net.Attach(id, grp)
+		d.topic = fillTopic(c.Topic, name, i)
+		d.cfg = &grp.cfg
+		if c.Will != nil {
+			own := grp.cfg
+			own.Will = &mqtt.Will{Topic: fillTopic(c.Will.Topic, name, i), Payload: []byte(c.Will.Payload), QoS: mqtt.QoS(c.Will.QoS), Retain: c.Will.Retain}
+			d.cfg = &own
+		}
+		d.rng = sim.NewStream(seed, nodeName, "mqtt")
+		d.client.Init(d.cfg, &d.rng)
+		d.client.SetClientID(nodeName)
+		st := sim.NewStream(seed, nodeName, "workload")
+		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)
+		d.src = workload.NewSource(&grp.params, st, start)
+		if start < m.w.genEnd {
+			m.w.K.Schedule(start, grp, evStart, uint64(i))
+		}
+	}
+	m.groups = append(m.groups, grp)
+	return nil
+}
+
+// fillTopic fills {group} and {index} in a topic template.
+func fillTopic(t, group string, i int) string {
+	if !strings.Contains(t, "{") {
+		return t
+	}
+	return strings.NewReplacer("{group}", group, "{index}", strconv.Itoa(i)).Replace(t)
+}
+
+func (g *mqttGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
+	d := &g.devs[ev.Arg]
+	switch ev.Kind {
+	case evStart:
+		d.client.Start(d, ev.At)
+		if len(g.subs) > 0 {
+			d.client.Subscribe(d, ev.At, g.subs)
+		}
+		g.scheduleNext(ev.Arg, d)
+	case evSend:
+		g.publish(d, ev.At)
+		g.scheduleNext(ev.Arg, d)
+	case evClient:
+		if d.timer.fire(k, ev.At, g, evClient, ev.Arg) {
+			d.client.OnTimer(d, ev.At)
+		}
+	}
+}
+
+func (g *mqttGroup) scheduleNext(i uint64, d *mqttDevice) {
+	if g.params.Kind == workload.None {
+		return
+	}
+	at, ok := d.src.Next()
+	if ok && at < g.m.w.genEnd {
+		g.m.w.K.Schedule(at, g, evSend, i)
+	}
+}
+
+// publish makes one publication: it tracks one message per session whose
+// subscriptions match the topic now, then hands it to the client.
+func (g *mqttGroup) publish(d *mqttDevice, now sim.Time) {
+	m := g.m
+	w := m.w
+	ref, pb := m.newPub()
+	id := w.Msgs.NewMessage()
+	g.broker.eng.MatchSessions(d.topic, func(client string, qos mqtt.QoS) {
+		st := m.stream(d, client)
+		r := w.Msgs.Track(id, st, len(g.payload), now)
+		pb.pairs = append(pb.pairs, pubPair{client: client, ref: r})
+	})
+	d.sent++
+	d.client.Publish(d, now, d.topic, g.payload, g.qos, g.retain, ref)
+}
+
+// stream is the message stream from device d to subscriber client on d's
+// topic.
+func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
+	key := streamKey{pub: d.node, sub: client, topic: d.topic}
+	if st, ok := m.streams[key]; ok {
+		return st
+	}
+	g := d.g
+	st := &metrics.Stream{}
+	st.Init(m.w.nodes[d.node].name, &metrics.StreamInfo{
+		Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
+	})
+	m.streams[key] = st
+	return st
+}
+
+// Receive hands a TCP packet to the addressed device.
+func (g *mqttGroup) Receive(now sim.Time, p *network.Packet) { g.m.receive(now, p, false) }
+
+// ---- the device as the MQTT client's environment ----
+
+func (d *mqttDevice) Dial() {
+	m := d.g.m
+	d.conn = m.newConn(d, d.g.broker)
+	cn := m.conns[d.conn]
+	cn.cli.Connect((*cliEnv)(cn), m.w.K.Now())
+}
+
+func (d *mqttDevice) Send(p *mqtt.Packet) {
+	m := d.g.m
+	if d.conn == noConn {
+		return
+	}
+	cn := m.conns[d.conn]
+	m.write(&cn.up, p)
+	cn.cli.Write((*cliEnv)(cn), m.w.K.Now(), mqtt.Size(p))
+}
+
+func (d *mqttDevice) HangUp() {
+	m := d.g.m
+	if d.conn == noConn {
+		return
+	}
+	idx := d.conn
+	cn := m.conns[idx]
+	d.conn = noConn
+	if !cn.cliGone {
+		cn.cliGone = true
+		m.sideKnows(cn, "disconnect")
+		m.w.nodes[d.node].disconnects++
+	}
+	if !cn.cliDead {
+		cn.cli.Close((*cliEnv)(cn), m.w.K.Now())
+	}
+	m.maybeFree(idx)
+}
+
+func (d *mqttDevice) SetTimer(at sim.Time) {
+	g := d.g
+	d.timer.set(g.m.w.K, at, g, evClient, uint64(d.node-g.first))
+}
+
+func (d *mqttDevice) Connected(sessionPresent bool) {}
+
+func (d *mqttDevice) Refused(code mqtt.ConnectReturnCode) {
+	if d.conn != noConn {
+		d.g.m.conns[d.conn].reason = "auth_failed"
+	}
+}
+
+func (d *mqttDevice) Lost(reason mqtt.LostReason) {
+	if d.conn == noConn {
+		return
+	}
+	cn := d.g.m.conns[d.conn]
+	if reason == mqtt.LostPingTimeout && cn.closed == 0 {
+		cn.closed, cn.reason = d.g.m.w.K.Now(), "keepalive_timeout"
+	}
+}
+
+// Message is an application message for this device: a delivery of the
+// tracked (publication, subscriber) message its Ref names.
+func (d *mqttDevice) Message(p *mqtt.Packet) {
+	w := d.g.m.w
+	w.nodes[d.node].msgsReceived++
+	if p.Ref != 0 && p.Ref&pubBit == 0 {
+		w.Msgs.Delivered(metrics.MsgRef(p.Ref-1), w.K.Now())
+	}
+}
+
+func (d *mqttDevice) Completed(ref uint64) { d.g.m.releasePub(ref) }
+
+func (d *mqttDevice) Dropped(ref uint64, reason mqtt.DropReason) { d.g.m.releasePub(ref) }
+
+func (d *mqttDevice) Subscribed(codes []byte) {}
+
+// lost handles a TCP packet dropped on a hop: the messages it carried had
+// a transmission lost, and its body goes back to the pool.
+func (m *mqttNet) lost(p *network.Packet) {
+	b, ok := p.Body.(*tcpBody)
+	if !ok {
+		return
+	}
+	if int(b.conn) < len(m.conns) {
+		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && b.seg.Len > 0 {
+			if p.Dst == cn.broker.node {
+				m.countSegment(&cn.up, cn.cliISS, b.seg, true)
+			} else {
+				m.countSegment(&cn.down, cn.srvISS, b.seg, true)
+			}
+		}
+	}
+	m.pool.put(b)
+}
+
+// kindName is the packets-table kind of a TCP packet: the MQTT packets
+// its payload carries, joined by "+", or the segment's control kind.
+func (m *mqttNet) kindName(p *network.Packet) string {
+	b, ok := p.Body.(*tcpBody)
+	if !ok {
+		return "UNKNOWN"
+	}
+	if b.seg.Len == 0 || int(b.conn) >= len(m.conns) {
+		return segmentKind(b.seg)
+	}
+	cn := m.conns[b.conn]
+	if cn.gen != b.gen {
+		return segmentKind(b.seg)
+	}
+	q, iss := &cn.up, cn.cliISS
+	if p.Dst != cn.broker.node {
+		q, iss = &cn.down, cn.srvISS
+	}
+	from := uint64(b.seg.Seq-iss-1) + q.delivered&^(1<<32-1)
+	var names []string
+	q.overlapping(from, from+uint64(b.seg.Len), func(r *record) {
+		names = append(names, r.pkt.Type.String())
+	})
+	if len(names) == 0 {
+		return "DATA" // bytes already read by the receiver (a late retransmission)
+	}
+	return strings.Join(names, "+")
+}

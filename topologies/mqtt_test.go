@@ -1,0 +1,224 @@
+package topologies
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/iotsim/iotsim/metrics"
+)
+
+// mqttScenario: n sensors publishing to one broker, one subscriber app.
+func mqttScenario(n int, qos int, loss float64, extra string) string {
+	return fmt.Sprintf(`
+name = "mqtt"
+duration = "10m"
+drain = "2m"
+[links.access]
+loss = { model = "bernoulli", p = %g }
+delay = { dist = "constant", value = "20ms" }
+[links.server]
+delay = { dist = "constant", value = "1ms" }
+[brokers.cloud]
+link = "server"
+[devices.app]
+count = 1
+link = "server"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = %d, subscribe = ["fleet/#"], clean_session = false }
+[devices.sensor]
+count = %d
+link = "access"
+attach = "cloud"
+protocol = "mqtt"
+workload = { kind = "periodic", interval = "60s", payload = 64 }
+start = "5s"
+ramp = "10s"
+mqtt = { qos = %d, topic = "fleet/{group}/{index}" }
+%s`, loss, qos, n, qos, extra)
+}
+
+func TestMQTTDeliveryOverTCP(t *testing.T) {
+	for _, tc := range []struct {
+		qos  int
+		loss float64
+	}{{0, 0}, {1, 0}, {2, 0}, {1, 0.05}} {
+		c := &collect{}
+		w, err := Build(load(t, mqttScenario(20, tc.qos, tc.loss, "")), Options{Seed: 3, Sink: c, Packets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.K.Run(w.End())
+		w.Finish()
+		delivered, total := 0, 0
+		for _, m := range c.msgs {
+			total++
+			if m.Delivered {
+				delivered++
+			}
+		}
+		// 20 sensors × 10 publications (at 5–15 s + k·60 s, k = 0…9).
+		if total != 200 {
+			t.Errorf("qos %d loss %g: %d messages; want 200", tc.qos, tc.loss, total)
+		}
+		if tc.qos > 0 && delivered != total {
+			t.Errorf("qos %d loss %g: %d of %d delivered", tc.qos, tc.loss, delivered, total)
+		}
+		kinds := map[string]int{}
+		for _, p := range c.packets {
+			kinds[p.Kind]++
+		}
+		t.Logf("qos %d loss %g: %d/%d delivered; packets %v", tc.qos, tc.loss, delivered, total, kinds)
+		for _, k := range []string{"SYN", "SYN-ACK", "CONNECT", "CONNACK", "PUBLISH"} {
+			if kinds[k] == 0 && !strings.Contains(fmt.Sprint(kinds), k) {
+				t.Errorf("qos %d: no %s packet", tc.qos, k)
+			}
+		}
+	}
+}
+
+// TestMQTTLastWill: a device whose link goes down for good is detected by
+// the broker's keepalive (1.5 × 10 s after its last packet) and its will
+// reaches the subscriber; the device itself notices by its ping timeout.
+func TestMQTTLastWill(t *testing.T) {
+	text := `
+name = "will"
+duration = "5m"
+[links.wifi]
+delay = { dist = "constant", value = "20ms" }
+[links.flaky]
+delay = { dist = "constant", value = "20ms" }
+outages = [ { at = "100s", for = "1h" } ]
+[brokers.cloud]
+link = "wifi"
+[devices.app]
+link = "wifi"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["status/#"] }
+[devices.victim]
+link = "flaky"
+attach = "cloud"
+protocol = "mqtt"
+start = "1s"
+mqtt = { keepalive = "10s", will = { topic = "status/{index}", payload = "gone", qos = 1 } }
+`
+	c := &collectConns{}
+	w, err := Build(load(t, text), Options{Seed: 1, Sink: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.K.Run(w.End())
+	w.Finish()
+	var victim *metrics.ConnectionRow
+	for i := range c.conns {
+		if c.conns[i].Client == "victim-0" {
+			victim = &c.conns[i]
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatalf("no connection row for victim-0: %+v", c.conns)
+	}
+	closed, detected := float64(victim.ClosedNs)/1e9, float64(victim.PeerDetectedNs)/1e9
+	if !victim.Closed || victim.CloseReason != "keepalive_timeout" || !victim.WillSent || closed < 100 || closed > 115.1 {
+		t.Errorf("victim connection %+v (closed at %.3f s); want closed by the broker's keepalive within 100–115 s, will sent", victim, closed)
+	}
+	t.Logf("victim %+v", *victim)
+	if !victim.PeerDetected || detected < closed || detected > 125 {
+		t.Errorf("victim's own detection at %.3f s; want after the broker's (%.3f s), by its ping timeout", detected, closed)
+	}
+	for _, d := range c.devs {
+		if d.Node == "app-0" && d.MsgsReceived != 1 {
+			t.Errorf("app-0 received %d messages; want the will only", d.MsgsReceived)
+		}
+	}
+}
+
+// TestMQTTPersistentSession: a persistent QoS 1 subscriber is offline for
+// two minutes; the QoS 1 publications made meanwhile are queued by the
+// broker and delivered after it reconnects, the QoS 0 ones are not.
+func TestMQTTPersistentSession(t *testing.T) {
+	text := `
+name = "persistent"
+duration = "6m"
+drain = "3m"
+[links.wifi]
+delay = { dist = "constant", value = "20ms" }
+[links.flaky]
+delay = { dist = "constant", value = "20ms" }
+outages = [ { at = "100s", for = "120s" } ]
+[brokers.cloud]
+link = "wifi"
+[devices.app]
+link = "flaky"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["fleet/#"], clean_session = false, keepalive = "10s" }
+[devices.q1]
+link = "wifi"
+attach = "cloud"
+protocol = "mqtt"
+start = "5s"
+workload = { kind = "periodic", interval = "10s", payload = 20 }
+mqtt = { qos = 1, topic = "fleet/q1" }
+[devices.q0]
+link = "wifi"
+attach = "cloud"
+protocol = "mqtt"
+start = "5s"
+workload = { kind = "periodic", interval = "10s", payload = 20 }
+mqtt = { qos = 0, topic = "fleet/q0" }
+`
+	c := &collectConns{}
+	w, err := Build(load(t, text), Options{Seed: 1, Sink: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.K.Run(w.End())
+	w.Finish()
+	var q1, q1ok, q0Away, q0AwayOK int
+	for _, m := range c.msgs {
+		sent := float64(m.SentNs) / 1e9
+		switch m.Group {
+		case "q1":
+			q1++
+			if m.Delivered {
+				q1ok++
+			}
+		case "q0":
+			// Between the broker's keepalive expiry (≤ 115 s) and the
+			// outage's end (220 s) the session is offline.
+			if sent > 116 && sent < 220 {
+				q0Away++
+				if m.Delivered {
+					q0AwayOK++
+				}
+			}
+		}
+	}
+	t.Logf("q1 %d/%d, q0 away %d/%d", q1ok, q1, q0AwayOK, q0Away)
+	if q1 < 30 || q1ok != q1 {
+		t.Errorf("QoS 1: %d of %d delivered; want all", q1ok, q1)
+	}
+	if q0Away < 8 || q0AwayOK != 0 {
+		t.Errorf("QoS 0 while the subscriber was away: %d of %d delivered; want none", q0AwayOK, q0Away)
+	}
+	reconnected := 0
+	for _, r := range c.conns {
+		if r.Client == "app-0" {
+			reconnected++
+		}
+	}
+	if reconnected < 2 {
+		t.Errorf("app-0 has %d connection rows; want the lost one and the reconnection", reconnected)
+	}
+}
+
+type collectConns struct {
+	collect
+	conns []metrics.ConnectionRow
+}
+
+func (c *collectConns) Connection(r *metrics.ConnectionRow) { c.conns = append(c.conns, *r) }

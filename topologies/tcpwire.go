@@ -1,0 +1,173 @@
+package topologies
+
+import (
+	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/protocols/mqtt"
+	"github.com/iotsim/iotsim/protocols/tcp"
+	"github.com/iotsim/iotsim/sim"
+)
+
+// lazyTimer turns an engine's "my single timer is now at t" requests into
+// few kernel events: a request later than the event already scheduled
+// only records the wish, and the early event re-arms itself when it fires.
+// Engines move their timers at almost every packet (TCP's RTO, MQTT's
+// keepalive), so this saves a schedule/cancel pair per packet.
+type lazyTimer struct {
+	want  sim.Time // the time the engine asked for, 0 for none
+	sched sim.Time // the time of the scheduled event, 0 for none
+	id    sim.EventID
+}
+
+// set records a request and schedules an event if none is due by then.
+func (t *lazyTimer) set(k *sim.Kernel, at sim.Time, h sim.Handler, kind int32, arg uint64) {
+	t.want = at
+	if at == 0 || (t.sched != 0 && t.sched <= at) {
+		return
+	}
+	if t.sched != 0 {
+		k.Cancel(t.id)
+	}
+	t.sched = at
+	t.id = k.Schedule(at, h, kind, arg)
+}
+
+// fire handles the scheduled event at now and reports whether the engine's
+// timer is due; if it was moved later, the event is scheduled again.
+func (t *lazyTimer) fire(k *sim.Kernel, now sim.Time, h sim.Handler, kind int32, arg uint64) bool {
+	t.sched = 0
+	switch {
+	case t.want == 0:
+		return false
+	case t.want > now:
+		t.sched = t.want
+		t.id = k.Schedule(t.want, h, kind, arg)
+		return false
+	}
+	t.want = 0
+	return true
+}
+
+// stop forgets the timer, cancelling its event.
+func (t *lazyTimer) stop(k *sim.Kernel) {
+	if t.sched != 0 {
+		k.Cancel(t.id)
+	}
+	*t = lazyTimer{}
+}
+
+// record is one MQTT packet written into a TCP byte stream; end is the
+// stream offset just past it.
+type record struct {
+	end  uint64
+	size int32
+	pkt  mqtt.Packet
+}
+
+// recordQueue is the records of one direction of a connection that the
+// receiver has not yet read, in stream order. TCP moves byte counts; the
+// queue maps them back to packets.
+type recordQueue struct {
+	recs      []record
+	head      int
+	written   uint64 // bytes written so far
+	delivered uint64 // bytes delivered in order to the receiver
+}
+
+// push appends a copy of p. The engines' packets are valid only during the
+// call, so what p points to is copied unless it is immutable (topic and
+// payload are shared read-only).
+func (q *recordQueue) push(p *mqtt.Packet, size int) {
+	q.written += uint64(size)
+	r := record{end: q.written, size: int32(size), pkt: *p}
+	if p.Connect != nil {
+		c := *p.Connect
+		r.pkt.Connect = &c
+	}
+	if p.Subscriptions != nil {
+		r.pkt.Subscriptions = append([]mqtt.Subscription(nil), p.Subscriptions...)
+	}
+	if p.Filters != nil {
+		r.pkt.Filters = append([]string(nil), p.Filters...)
+	}
+	if p.ReturnCodes != nil {
+		r.pkt.ReturnCodes = append([]byte(nil), p.ReturnCodes...)
+	}
+	if q.head > 0 && q.head == len(q.recs) {
+		clear(q.recs)
+		q.recs, q.head = q.recs[:0], 0
+	}
+	q.recs = append(q.recs, r)
+}
+
+// next returns the next record wholly delivered, or nil.
+func (q *recordQueue) next() *record {
+	if q.head < len(q.recs) && q.recs[q.head].end <= q.delivered {
+		q.head++
+		return &q.recs[q.head-1]
+	}
+	return nil
+}
+
+// overlapping calls fn for every unread record that overlaps the stream
+// bytes [from, to).
+func (q *recordQueue) overlapping(from, to uint64, fn func(r *record)) {
+	for i := q.head; i < len(q.recs); i++ {
+		r := &q.recs[i]
+		start := r.end - uint64(r.size)
+		if start >= to {
+			return
+		}
+		if r.end > from {
+			fn(r)
+		}
+	}
+}
+
+// tcpBody is the Body of a TCP packet: the segment and the connection it
+// belongs to (index and generation in the world's connection table).
+type tcpBody struct {
+	seg  tcp.Segment
+	conn uint32
+	gen  uint32
+}
+
+// tcpKind names a TCP packet kind (network.Packet.Kind) in the packets
+// table when it carries no payload.
+const (
+	kindTCP uint16 = 100 // Kind of every TCP packet; the table name comes from the segment
+)
+
+// segmentKind is the packets-table kind of a segment without payload.
+func segmentKind(s tcp.Segment) string {
+	switch {
+	case s.Flags&tcp.RST != 0:
+		return "RST"
+	case s.Flags&tcp.SYN != 0 && s.Flags&tcp.ACK != 0:
+		return "SYN-ACK"
+	case s.Flags&tcp.SYN != 0:
+		return "SYN"
+	case s.Flags&tcp.FIN != 0:
+		return "FIN"
+	}
+	return "ACK"
+}
+
+// tcpPool recycles packet bodies.
+type tcpPool struct{ free []*tcpBody }
+
+func (p *tcpPool) get() *tcpBody {
+	if n := len(p.free); n > 0 {
+		b := p.free[n-1]
+		p.free = p.free[:n-1]
+		return b
+	}
+	return new(tcpBody)
+}
+
+func (p *tcpPool) put(b *tcpBody) {
+	*b = tcpBody{}
+	p.free = append(p.free, b)
+}
+
+// nodeName is a helper for errors.
+func nodeName(w *World, id network.NodeID) string { return w.nodes[id].name }
