@@ -23,11 +23,12 @@ import (
 // layers are the module's folders from the bottom up. A package belongs to
 // the layer of the longest folder that contains it, and may import packages
 // of its own layer and of the layers below it, nothing above:
-// cmd → experiments → topologies → experiments/config → protocols → models →
-// metrics → sim. The experiment schema (experiments/config) sits below
+// cmd → experiments → topologies → experiments/config → live → protocols →
+// models → metrics → sim. The experiment schema (experiments/config) sits below
 // topologies because topologies builds worlds from it, while the runner in
-// experiments ties everything together from above.
-var layers = []string{"sim", "metrics", "models", "protocols", "experiments/config", "topologies", "experiments", "cmd"}
+// experiments ties everything together from above. The live adapters
+// (live/...) run protocol engines on real sockets, outside any simulation.
+var layers = []string{"sim", "metrics", "models", "protocols", "live", "experiments/config", "topologies", "experiments", "cmd"}
 
 // exempt folders are outside the layering.
 var exempt = []string{"internal/archtest"}
