@@ -116,6 +116,7 @@ type observation struct {
 	token      Token
 	registered bool
 	pending    bool     // a registration request is queued or in flight
+	cancelled  bool     // forgotten by Cancel: never registered again
 	seq        uint32   // V1: the last fresh Observe value
 	seqAt      sim.Time // T1: when it arrived
 	again      sim.Time // when to register again, 0 for not planned
@@ -166,9 +167,23 @@ func (c *Client) Observe(env ClientEnv, now sim.Time, opts Options) int {
 	return i
 }
 
+// Cancel forgets observation obs (the index Observe returned): the client
+// no longer registers it and answers its next notification with a Reset,
+// which ends it on the server (RFC 7641 §3.6). A registration already
+// queued or in flight still runs but does not re-establish it.
+func (c *Client) Cancel(env ClientEnv, now sim.Time, obs int) {
+	if obs < 0 || obs >= len(c.obs) {
+		return
+	}
+	o := &c.obs[obs]
+	o.cancelled, o.registered, o.again = true, false, 0
+	c.arm(env)
+}
+
 func (c *Client) register(env ClientEnv, now sim.Time, i int16) {
 	o := &c.obs[i]
-	if o.pending {
+	if o.pending || o.cancelled {
+		o.again = 0 // the pending registration's response plans the next one
 		return
 	}
 	o.pending, o.again = true, 0
@@ -470,6 +485,9 @@ func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
 func (c *Client) registered(env ClientEnv, now sim.Time, i int16, m *Message) {
 	o := &c.obs[i]
 	o.pending = false
+	if o.cancelled {
+		return
+	}
 	v, ok := m.Options.Observe()
 	if !ok || m.Code.Class() != 2 {
 		c.lost(now, i) // the server does not (or no longer) observe for us
@@ -511,7 +529,9 @@ func (c *Client) notification(env ClientEnv, now sim.Time, i int16, m *Message) 
 func (c *Client) lost(now sim.Time, i int16) {
 	o := &c.obs[i]
 	o.registered, o.pending = false, false
-	o.again = now.Add(max(c.p.Reregister, time.Second))
+	if !o.cancelled {
+		o.again = now.Add(max(c.p.Reregister, time.Second))
+	}
 }
 
 // fresh is the freshness rule of RFC 7641 §3.4: is notification v, arriving

@@ -42,6 +42,8 @@ type testClient struct {
 	c         Client
 	rng       sim.Stream
 	timerAt   sim.Time
+	wakes     int // OnTimer calls at wokeAt
+	wokeAt    sim.Time
 	responses []string
 	failures  []string
 	notes     []string
@@ -157,8 +159,18 @@ func (tc *testClient) SetTimer(at sim.Time) {
 	if at == 0 {
 		return
 	}
+	if at < tc.l.now {
+		tc.l.t.Fatalf("c%d: SetTimer(%.3f) at %.3f: a time in the past", tc.id, at.Seconds(), tc.l.now.Seconds())
+	}
 	tc.l.at(at, func() {
 		if tc.timerAt == at {
+			if tc.wokeAt != at {
+				tc.wokeAt, tc.wakes = at, 0
+			}
+			if tc.wakes++; tc.wakes > 100 {
+				// The engine keeps asking to be woken now: it would spin.
+				tc.l.t.Fatalf("c%d: woken %d times at %.3f", tc.id, tc.wakes, at.Seconds())
+			}
 			tc.c.OnTimer(tc, tc.l.now)
 		}
 	})
@@ -582,6 +594,75 @@ func TestBlockLost(t *testing.T) {
 	}
 	if len(l.log) != 7 || !strings.HasSuffix(l.log[2], "(lost)") || l.log[2][7:] != l.log[3][7:]+" (lost)" {
 		t.Errorf("log:\n%s", strings.Join(l.log, "\n"))
+	}
+}
+
+// TestCancel: a cancelled observation answers the next notification with
+// a Reset, which removes the observer, and is never registered again; a
+// cancel while the registration is in flight does not re-establish it.
+func TestCancel(t *testing.T) {
+	for _, when := range []string{"registered", "in flight"} {
+		l := newLoop(t, defaultServer())
+		l.srv.SetResource("/a", []byte("0"))
+		p := DefaultParams()
+		p.Reregister = 5 * time.Second
+		obs := l.addClient(&p)
+		pub := l.addClient(&p)
+		i := obs.c.Observe(obs, 0, pathOpts("/a"))
+		if when == "registered" {
+			l.run(sim.Time(time.Second))
+		}
+		obs.c.Cancel(obs, l.now, i)
+		l.run(l.now.Add(time.Second))
+		pub.c.Do(pub, l.now, Request{Confirmable: true, Code: PUT, Options: pathOpts("/a"), Payload: []byte("1"), Ref: 1})
+		l.run(l.now.Add(30 * time.Second))
+		if len(obs.notes) != 0 {
+			t.Errorf("%s: notifications after Cancel: %q", when, obs.notes)
+		}
+		if n := l.srv.Observers("/a"); n != 0 {
+			t.Errorf("%s: %d observers left\n%s", when, n, strings.Join(l.log, "\n"))
+		}
+		var regs, resets int
+		for _, line := range l.log {
+			regs += strings.Count(line, "c1→s CON GET Observe=0")
+			resets += strings.Count(line, "c1→s RST")
+		}
+		if regs != 1 || resets != 1 {
+			t.Errorf("%s: %d registrations and %d resets, want 1 and 1\n%s", when, regs, resets, strings.Join(l.log, "\n"))
+		}
+	}
+}
+
+// TestReregisterWhilePending: a fresh notification that arrives while a
+// re-registration waits for the NSTART slot must not leave a due
+// re-registration behind that the client can never act on (it would ask
+// to be woken at the same instant forever).
+func TestReregisterWhilePending(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	l.srv.SetResource("/a", []byte("0"))
+	// The observer's requests to /b are lost: its slot stays busy for
+	// the whole retransmission span, and the re-registration queues.
+	l.drop = func(toServer bool, m *Message, n int) bool { return toServer && m.Options.Path() == "/b" }
+	p := DefaultParams()
+	p.Reregister = 2 * time.Second
+	obs := l.addClient(&p)
+	pub := l.addClient(&p)
+	obs.c.Observe(obs, 0, pathOpts("/a"))
+	l.run(sim.Time(500 * time.Millisecond))
+	obs.c.Do(obs, l.now, Request{Confirmable: true, Code: GET, Options: pathOpts("/b"), Ref: 1})
+	for i := 0; i < 8; i++ {
+		l.run(l.now.Add(3 * time.Second)) // longer than Reregister
+		pub.c.Do(pub, l.now, Request{Confirmable: true, Code: PUT, Options: pathOpts("/a"), Payload: []byte{'1' + byte(i)}, Ref: uint64(10 + i)})
+	}
+	l.run(l.now.Add(120 * time.Second))
+	if len(obs.notes) != 8 {
+		t.Errorf("%d notifications, want 8: %q", len(obs.notes), obs.notes)
+	}
+	if !slices.Equal(obs.failures, []string{fmt.Sprintf("1 timed out at %.3f", obs.failedAt.Seconds())}) {
+		t.Errorf("failures %q", obs.failures)
+	}
+	if n := l.srv.Observers("/a"); n != 1 {
+		t.Errorf("%d observers, want 1", n)
 	}
 }
 
