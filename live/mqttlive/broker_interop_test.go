@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/iotsim/iotsim/protocols/mqtt"
 )
@@ -166,5 +168,38 @@ func TestBrokerWithMosquittoClientsWildcards(t *testing.T) {
 		}
 		want = append(want, msgLine("end", 0, false, []byte("end")))
 		checkLines(t, "subscriber of "+tt.filter, lines(subs[i].wait(t)), want)
+	}
+}
+
+func TestBrokerWithMosquittoClientsLargePayload(t *testing.T) {
+	needTools(t, "mosquitto_pub", "mosquitto_sub")
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	big := make([]byte, 300_000) // many reads, a three-byte remaining length
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	file := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(file, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := subscriber(t, b, 1, 2, "-t", "big")
+	publish(t, b, "-q", "2", "-t", "big", "-f", file)
+	checkLines(t, "mosquitto_sub", lines(sub.wait(t)), []string{msgLine("big", 2, false, big)})
+}
+
+func TestBrokerRefusesMQTT5(t *testing.T) {
+	needTools(t, "mosquitto_sub")
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	p := start(t, nil, "mosquitto_sub", append(hostPort(b.Addr()), "-V", "mqttv5", "-t", "x", "-C", "1")...)
+	select {
+	case <-p.done:
+	case <-time.After(testTimeout):
+		t.Fatal("mosquitto_sub -V mqttv5 did not give up")
+	}
+	if p.err == nil || !strings.Contains(strings.ToLower(p.stderr.String()), "protocol version") {
+		t.Errorf("mosquitto_sub -V mqttv5: %v, stderr %q; want a refusal for the protocol version", p.err, p.stderr.String())
+	}
+	if st := waitStats(t, b, "stats", func(BrokerStats) bool { return true }); st.Refused[mqtt.RefusedProtocolVersion] != 1 {
+		t.Errorf("refusals for the protocol version = %d, want 1", st.Refused[mqtt.RefusedProtocolVersion])
 	}
 }

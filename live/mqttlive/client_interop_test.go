@@ -204,3 +204,26 @@ func TestClientWithMosquittoRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestClientWithMosquittoKeepalive(t *testing.T) {
+	t.Parallel() // it waits in real time
+	addr := startMosquitto(t, "")
+	ctx := testContext(t)
+	// mosquitto closes a client that is silent for 1.5 × its keepalive:
+	// the client's PINGREQs must keep it connected.
+	c := dial(t, addr, &mqtt.ClientConfig{ClientID: "pinger", CleanSession: true, KeepAlive: time.Second})
+	if _, err := c.Subscribe(ctx, mqtt.Subscription{Filter: "ka", QoS: 1}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if err := c.Publish(ctx, "ka", []byte("still here"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := next(t, c).String(), msgLine("ka", 1, false, []byte("still here")); got != want {
+		t.Errorf("received %s; want %s", got, want)
+	}
+	st, err := c.Stats(ctx)
+	if err != nil || st.Connects != 1 || st.Lost != 0 {
+		t.Errorf("stats %+v, %v; want one connection, never lost", st, err)
+	}
+}
