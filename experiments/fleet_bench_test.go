@@ -64,6 +64,40 @@ ramp = "60s"
 `, n)
 }
 
+// mqttFleetExperiment is the MQTT scale scenario of issue 3: n QoS 1
+// sensors with persistent sessions publishing every 60 s for one simulated
+// hour through one broker to one subscriber over a 1 % loss link.
+func mqttFleetExperiment(n int) string {
+	return fmt.Sprintf(`
+name = "mqtt-fleet"
+duration = "1h"
+drain = "60s"
+[links.access]
+loss = { model = "bernoulli", p = 0.01 }
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+delay = { dist = "constant", value = "0s" }
+[brokers.cloud]
+link = "server"
+[devices.app]
+link = "server"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["fleet/#"], clean_session = false }
+[devices.sensor]
+count = %d
+link = "access"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, clean_session = false, topic = "fleet/{index}" }
+workload = { kind = "periodic", interval = "60s", payload = 64 }
+ramp = "60s"
+`, n)
+}
+
+// BenchmarkMQTTFleet100k is the MQTT scale scenario end to end.
+func BenchmarkMQTTFleet100k(b *testing.B) { benchFleet(b, mqttFleetExperiment(100_000), 100_000) }
+
 // BenchmarkFleet100k runs the UDP scale scenario end to end, all four
 // tables written, and reports delivered messages and events per wall
 // second and the peak resident memory per device.

@@ -68,7 +68,7 @@ type mqttConn struct {
 	cli, srv tcp.Conn
 	cliT     lazyTimer
 	srvT     lazyTimer
-	kaT      sim.EventID
+	kaT      lazyTimer
 	up, down recordQueue // device → broker, broker → device
 	cliISS   uint32
 	srvISS   uint32
@@ -169,14 +169,7 @@ func (e *brokerEnv) Close(c mqtt.ConnID) {
 func (e *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
 	m := e.m
 	cn := m.conns[c]
-	k := m.w.K
-	if cn.kaT.Valid() {
-		k.Cancel(cn.kaT)
-		cn.kaT = sim.EventID{}
-	}
-	if at != 0 {
-		cn.kaT = k.Schedule(at, m, evKeepalive, connArg(uint32(c), cn.gen))
-	}
+	cn.kaT.set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
 }
 
 func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
@@ -274,9 +267,7 @@ func (m *mqttNet) maybeFree(idx uint32) {
 	k := m.w.K
 	cn.cliT.stop(k)
 	cn.srvT.stop(k)
-	if cn.kaT.Valid() {
-		k.Cancel(cn.kaT)
-	}
+	cn.kaT.stop(k)
 	*cn = mqttConn{gen: cn.gen}
 	m.free = append(m.free, idx)
 }
@@ -511,8 +502,9 @@ func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
 			cn.srv.OnTimer((*srvEnv)(cn), ev.At)
 		}
 	case evKeepalive:
-		cn.kaT = sim.EventID{}
-		cn.broker.eng.OnTimer((*brokerEnv)(cn.broker), ev.At, mqtt.ConnID(idx))
+		if cn.kaT.fire(k, ev.At, m, evKeepalive, ev.Arg) {
+			cn.broker.eng.OnTimer((*brokerEnv)(cn.broker), ev.At, mqtt.ConnID(idx))
+		}
 	}
 }
 
@@ -542,12 +534,14 @@ func (e *cliEnv) Deliver(n int) {
 	cn.down.delivered += uint64(n)
 	d := cn.dev
 	for r := cn.down.next(); r != nil; r = cn.down.next() {
-		pkt := r.pkt
+		// r stays in place during the call: only the device writes to
+		// this queue's other end, and never while it is receiving.
+		typ, ref := r.pkt.Type, r.pkt.Ref
 		if d.conn == e.idx && !cn.cliGone {
-			d.client.Receive(d, e.m.w.K.Now(), &pkt)
+			d.client.Receive(d, e.m.w.K.Now(), &r.pkt)
 		}
-		if pkt.Type == mqtt.Publish && pkt.Ref != 0 {
-			e.m.release(pkt.Ref) // after the client has seen it
+		if typ == mqtt.Publish && ref != 0 {
+			e.m.release(ref) // after the client has seen it
 		}
 	}
 }
@@ -620,12 +614,12 @@ func (e *srvEnv) Deliver(n int) {
 	cn.up.delivered += uint64(n)
 	b := cn.broker
 	for r := cn.up.next(); r != nil; r = cn.up.next() {
-		pkt := r.pkt
+		typ, ref := r.pkt.Type, r.pkt.Ref
 		if !cn.brkGone {
-			b.eng.Receive((*brokerEnv)(b), e.m.w.K.Now(), mqtt.ConnID(e.idx), &pkt)
+			b.eng.Receive((*brokerEnv)(b), e.m.w.K.Now(), mqtt.ConnID(e.idx), &r.pkt)
 		}
-		if pkt.Type == mqtt.Publish && pkt.Ref != 0 {
-			e.m.release(pkt.Ref) // after the broker has routed it
+		if typ == mqtt.Publish && ref != 0 {
+			e.m.release(ref) // after the broker has routed it
 		}
 	}
 }
@@ -728,6 +722,7 @@ type mqttDevice struct {
 	topic  string
 	sent   int64
 	cfg    *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
+	last   *metrics.Stream    // the stream of the last subscriber published to
 }
 
 func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int) (network.NodeID, string)) error {
@@ -797,7 +792,7 @@ func fillTopic(t, group string, i int) string {
 	if !strings.Contains(t, "{") {
 		return t
 	}
-	return strings.NewReplacer("{group}", group, "{index}", strconv.Itoa(i)).Replace(t)
+	return strings.ReplaceAll(strings.ReplaceAll(t, "{group}", group), "{index}", strconv.Itoa(i))
 }
 
 func (g *mqttGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
@@ -848,8 +843,12 @@ func (g *mqttGroup) publish(d *mqttDevice, now sim.Time) {
 // stream is the message stream from device d to subscriber client on d's
 // topic.
 func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
+	if d.last != nil && d.last.Info.Dst == client {
+		return d.last // the usual case: one subscriber
+	}
 	key := streamKey{pub: d.node, sub: client, topic: d.topic}
 	if st, ok := m.streams[key]; ok {
+		d.last = st
 		return st
 	}
 	g := d.g
@@ -858,6 +857,7 @@ func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
 		Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
 	})
 	m.streams[key] = st
+	d.last = st
 	return st
 }
 
