@@ -203,3 +203,42 @@ func TestBrokerRefusesMQTT5(t *testing.T) {
 		t.Errorf("refusals for the protocol version = %d, want 1", st.Refused[mqtt.RefusedProtocolVersion])
 	}
 }
+
+func TestBrokerWithMosquittoClientsPersistentSession(t *testing.T) {
+	needTools(t, "mosquitto_pub", "mosquitto_sub")
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	// -c: clean session 0; -E: exit (with DISCONNECT) once subscribed.
+	run(t, nil, "mosquitto_sub", append(hostPort(b.Addr()), "-c", "-i", "keeper", "-q", "1", "-t", "ps/#", "-E")...)
+	publish(t, b, "-q", "1", "-t", "ps/a", "-m", "kept")
+	publish(t, b, "-q", "0", "-t", "ps/b", "-m", "not queued")
+	publish(t, b, "-q", "2", "-t", "ps/c", "-m", "kept too")
+	back := subscriber(t, b, 3, 1, "-c", "-i", "keeper", "-t", "ps/#")
+	publish(t, b, "-q", "0", "-t", "ps/end", "-m", "end")
+	checkLines(t, "returning subscriber", lines(back.wait(t)), []string{
+		msgLine("ps/a", 1, false, []byte("kept")),
+		msgLine("ps/c", 1, false, []byte("kept too")),
+		msgLine("ps/end", 0, false, []byte("end")),
+	})
+	st := waitStats(t, b, "stats", func(BrokerStats) bool { return true })
+	if st.DroppedOffline != 1 {
+		t.Errorf("copies dropped offline = %d, want 1 (the QoS 0 one)", st.DroppedOffline)
+	}
+	if st.Sessions != 1 {
+		t.Errorf("sessions = %d, want 1 (keeper's, persistent)", st.Sessions)
+	}
+}
+
+func TestBrokerWithMosquittoClientsTakeover(t *testing.T) {
+	needTools(t, "mosquitto_pub", "mosquitto_sub")
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	watcher := subscriber(t, b, 1, 1, "-t", "will/#")
+	// A second connection with the same client id closes the first; a
+	// clean session's will is published then (as mosquitto 2.0 does).
+	first := subscriber(t, b, 1, 0, "-i", "twin", "--will-topic", "will/twin", "--will-payload", "replaced", "-t", "noise")
+	publish(t, b, "-i", "twin", "-t", "noise", "-m", "hi")
+	checkLines(t, "watcher", lines(watcher.wait(t)), []string{msgLine("will/twin", 0, false, []byte("replaced"))})
+	first.cmd.Process.Kill() // mosquitto_sub would reconnect and take the id back
+	if st := waitStats(t, b, "stats", func(BrokerStats) bool { return true }); st.Closed[mqtt.CloseTakeover] < 1 {
+		t.Errorf("takeovers = %d, want at least 1", st.Closed[mqtt.CloseTakeover])
+	}
+}

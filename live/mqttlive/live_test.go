@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -313,5 +314,46 @@ func TestKeepalive(t *testing.T) {
 	}
 	if err := watcher.Disconnect(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCloseStopsEveryGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	b, err := ListenBroker("127.0.0.1:0", mqtt.DefaultBrokerConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	var clients []*Client
+	for i := range 3 {
+		c, err := DialContext(ctx, b.Addr().String(), &mqtt.ClientConfig{ClientID: "c" + strconv.Itoa(i), CleanSession: true, KeepAlive: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Subscribe(ctx, mqtt.Subscription{Filter: "#", QoS: 1}); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	if err := clients[0].Publish(ctx, "x", []byte("y"), 2, false); err != nil {
+		t.Fatal(err)
+	}
+	clients[0].Disconnect(ctx)
+	clients[1].Close()
+	b.Close() // with clients[2] still connected
+	clients[2].Close()
+	if err := b.Close(); err != ErrClosed {
+		t.Errorf("second Close = %v, want ErrClosed", err)
+	}
+	if err := clients[2].Publish(ctx, "x", nil, 0, false); err != ErrClosed {
+		t.Errorf("Publish after Close = %v, want ErrClosed", err)
+	}
+	deadline := time.Now().Add(testTimeout)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -186,6 +186,19 @@ func (lp *loop) close() error {
 			lp.closer()
 		}
 		lp.wg.Wait()
+		// Every goroutine that posts is gone; close the sockets of
+		// connections the engine never saw.
+		for {
+			select {
+			case ev := <-lp.events:
+				if ev.tcp != nil {
+					ev.tcp.Close()
+				}
+				continue
+			default:
+			}
+			break
+		}
 		err = nil
 	})
 	return err
