@@ -215,6 +215,16 @@ func (c *Client) start(env ClientEnv, now sim.Time, r Request, obs int16) {
 	if len(r.Payload) > c.p.BlockSize {
 		c.setBlock1(0)
 	}
+	if r.Code == GET && c.p.BlockSize < 1<<(MaxSZX+4) && !r.Options.Has(Block2) {
+		// Early negotiation (RFC 7959 §2.4): a client that takes smaller
+		// blocks than the largest says so in its first request, as
+		// libcoap's client does; otherwise the server picks the size.
+		szx, _ := BlockSZX(c.p.BlockSize)
+		opts := make(Options, 0, len(r.Options)+1)
+		opts = append(opts, r.Options...)
+		_ = opts.SetBlock2(Block{SZX: szx})
+		x.msg.Options = opts
+	}
 	c.transmit(env, now)
 }
 

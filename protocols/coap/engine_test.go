@@ -580,6 +580,31 @@ func TestBlockwise(t *testing.T) {
 	}
 }
 
+// TestBlockwiseEarlyNegotiation: a client with blocks smaller than 1024
+// bytes asks for its size in the first GET (RFC 7959 §2.4) and gets it
+// from a server that would use larger blocks; with 1024 it asks nothing.
+func TestBlockwiseEarlyNegotiation(t *testing.T) {
+	for _, tt := range []struct {
+		size  int
+		first string // the first request
+		msgs  int
+	}{
+		{16, "CON GET Uri-Path=r; Block2=0/0/16", 2 * 3},
+		{1024, "CON GET Uri-Path=r", 2},
+	} {
+		l := newLoop(t, defaultServer()) // serves 1024-byte blocks
+		l.srv.SetResource("/r", make([]byte, 40))
+		p := DefaultParams()
+		p.BlockSize = tt.size
+		c := l.addClient(&p)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/r"), Ref: 1})
+		l.run(sim.Time(10 * time.Second))
+		if !slices.Equal(c.responses, []string{"1 2.05 40B"}) || len(l.log) != tt.msgs || l.log[0][7:] != " c1→s "+tt.first {
+			t.Errorf("size %d: responses %q, log:\n%s", tt.size, c.responses, strings.Join(l.log, "\n"))
+		}
+	}
+}
+
 // TestBlockLost: a lost block is retransmitted as its own CON exchange.
 func TestBlockLost(t *testing.T) {
 	l := newLoop(t, defaultServer())
