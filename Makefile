@@ -19,8 +19,11 @@ bench: bench-kernel bench-fleet
 bench-kernel:
 	$(GO) test -run XXX -bench . -benchtime 10000000x ./sim
 
+# One process per benchmark: peak RSS is a per-process figure.
 bench-fleet:
-	$(GO) test -run XXX -bench Fleet -benchtime 1x -timeout 30m ./experiments
+	for b in Fleet100k CoAPFleet100k MQTTFleet100k IdleDeviceMemory IdleCoAPDeviceMemory; do \
+		$(GO) test -run XXX -bench "^Benchmark$$b$$" -benchtime 1x -timeout 30m ./experiments || exit 1; \
+	done
 
 # Runs the shipped quick-start experiment.
 run:

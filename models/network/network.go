@@ -98,6 +98,7 @@ type Network struct {
 	// receiving is true while an endpoint's Receive runs: a packet that
 	// reaches its destination meanwhile is delivered by an event instead.
 	receiving bool
+	later     []uint32 // packets that reached their destination meanwhile
 }
 
 // SetDropFilter makes every hop drop, as lost (link.DropLoss), the packets
@@ -179,15 +180,9 @@ func (n *Network) InFlight() int { return len(n.pkts) - len(n.free) }
 // HandleEvent is a packet reaching the far end of a hop.
 func (n *Network) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	slot := uint32(ev.Arg)
-	if ev.Arg&deliverFlag == 0 {
-		n.arrive(NodeID(ev.Kind), &n.pkts[slot])
-	}
+	n.arrive(NodeID(ev.Kind), &n.pkts[slot])
 	n.forward(ev.At, slot)
 }
-
-// deliverFlag marks an event that delivers a packet already at its
-// destination (deferred because an endpoint was receiving).
-const deliverFlag = 1 << 32
 
 // forward delivers the packet if it has arrived, or offers it to the next
 // link direction on its path and schedules its arrival at the far end.
@@ -202,22 +197,24 @@ func (n *Network) forward(now sim.Time, slot uint32) {
 // hop moves the packet in slot one step: delivers it where it is, or offers
 // it to the next link. It reports whether the packet crossed that link
 // instantly (zero delay, no queueing) and should go on at once: a
-// zero-delay hop takes no event. Delivery happens inline only when no
-// endpoint is receiving already, so an engine is never re-entered.
+// zero-delay hop takes no event. An endpoint is never re-entered: a packet
+// that arrives while one is receiving is delivered when it returns.
 func (n *Network) hop(now sim.Time, slot uint32) bool {
 	p := &n.pkts[slot]
 	at := p.at
 	if at == p.Dst {
 		if n.receiving {
-			n.k.Schedule(now, n, int32(at), uint64(slot)|deliverFlag)
+			// Delivered right after the current Receive returns, in order.
+			n.later = append(n.later, slot)
 			return false
 		}
-		if ep := n.nodes[at].ep; ep != nil {
-			n.receiving = true
-			ep.Receive(now, p)
-			n.receiving = false
+		n.receiving = true
+		n.deliver(now, slot)
+		for i := 0; i < len(n.later); i++ {
+			n.deliver(now, n.later[i])
 		}
-		n.release(slot)
+		n.later = n.later[:0]
+		n.receiving = false
 		return false
 	}
 	var (
@@ -258,6 +255,16 @@ func (n *Network) hop(now sim.Time, slot uint32) bool {
 	}
 	n.k.Schedule(arrive, n, int32(next), uint64(slot))
 	return false
+}
+
+// deliver hands the packet in slot to its destination's endpoint and frees
+// the slot.
+func (n *Network) deliver(now sim.Time, slot uint32) {
+	p := &n.pkts[slot]
+	if ep := n.nodes[p.at].ep; ep != nil {
+		ep.Receive(now, p)
+	}
+	n.release(slot)
 }
 
 // arrive records that p reached node next.
