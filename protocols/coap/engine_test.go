@@ -605,6 +605,43 @@ func TestBlockwiseEarlyNegotiation(t *testing.T) {
 	}
 }
 
+// TestBlock1NewTokens: a client may use a new token for every block of a
+// request body (RFC 7959 §2.3), as libcoap's does; the body is matched by
+// peer, path and Request-Tag. Two bodies of one peer to two paths,
+// interleaved, stay apart.
+func TestBlock1NewTokens(t *testing.T) {
+	l := newLoop(t, defaultServer())
+	mid := uint16(100)
+	send := func(path string, num uint32, more bool, tok uint64, payload string) {
+		m := Message{Type: CON, Code: PUT, MessageID: mid, Token: Uint64Token(tok, 2)}
+		mid++
+		m.Options.SetPath(path)
+		_ = m.Options.SetBlock1(Block{Num: num, More: more, SZX: 0})
+		m.Options.SetBytes(RequestTag, []byte(path))
+		m.Payload = []byte(payload)
+		l.srv.Receive(l, l.now, 1, &m)
+	}
+	a, b := strings.Repeat("a", 16), strings.Repeat("b", 16)
+	send("/x", 0, true, 1, a)
+	send("/y", 0, true, 2, b)
+	send("/x", 1, true, 3, b)
+	send("/y", 1, false, 4, "end")
+	send("/x", 2, false, 5, "end")
+	want := []string{"ACK 2.31 Block1=0/1/16", "ACK 2.31 Block1=0/1/16", "ACK 2.31 Block1=1/1/16", "ACK 2.01 Block1=1/0/16", "ACK 2.01 Block1=2/0/16"}
+	var got []string
+	for _, line := range l.log {
+		got = append(got, strings.TrimSpace(line[strings.Index(line, "s→c1")+len("s→c1"):]))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("answers:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for path, body := range map[string]string{"/x": a + b + "end", "/y": b + "end"} {
+		if got, _ := l.srv.Resource(path); string(got) != body {
+			t.Errorf("%s = %q, want %q", path, got, body)
+		}
+	}
+}
+
 // TestBlockLost: a lost block is retransmitted as its own CON exchange.
 func TestBlockLost(t *testing.T) {
 	l := newLoop(t, defaultServer())

@@ -70,7 +70,7 @@ type Server struct {
 	outFree []int32           // free slots of outs
 	outByID map[uint64]int32  // peer<<16|mid → index in outs
 	later   []pending         // responses waiting for Processing
-	asm     map[uint64][]byte // Block1 bodies being received, by peer and token
+	asm     map[uint64][]byte // Block1 bodies being received, by bodyKey
 	pathBuf []byte            // scratch: the path of the request being handled
 	out     Message           // scratch: the message being sent (Send takes a pointer)
 	stats   ServerStats
@@ -271,7 +271,7 @@ func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup
 	s.pathBuf = appendPath(s.pathBuf[:0], m.Options)
 	body := m.Payload
 	if b1, ok := m.Options.Block1(); ok {
-		k := uint64(from)<<32 ^ tokenHash(m.Token)
+		k := bodyKey(from, s.pathBuf, m.Options)
 		if s.asm == nil {
 			s.asm = map[uint64][]byte{}
 		}
@@ -376,10 +376,24 @@ func (s *Server) body(resp *Message, payload []byte, req *Message) {
 	resp.Payload = payload[off:end]
 }
 
-func tokenHash(t Token) uint64 {
-	var h uint64 = uint64(t.Len())
-	for _, b := range t.Bytes() {
-		h = h<<8 | uint64(b)
+// bodyKey names the request body that a Block1 request belongs to: its
+// peer, path and Request-Tag (RFC 9175), not its token, which a client may
+// change from block to block (RFC 7959 §2.3; libcoap does). It is an
+// FNV-1a hash; two bodies in progress collide with odds of about 2⁻⁶⁴.
+func bodyKey(p Peer, path []byte, opts Options) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	for i := 0; i < 8; i++ {
+		h = (h ^ uint64(p>>(8*i)&0xff)) * prime
+	}
+	for _, b := range path {
+		h = (h ^ uint64(b)) * prime
+	}
+	if tag, ok := opts.Get(RequestTag); ok {
+		h = (h ^ 0x100) * prime // a present tag differs from an absent one
+		for _, b := range tag {
+			h = (h ^ uint64(b)) * prime
+		}
 	}
 	return h
 }
