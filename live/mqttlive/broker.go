@@ -171,6 +171,12 @@ func (b *Broker) deadline() sim.Time {
 // stop implements handler.
 func (b *Broker) stop() {}
 
+// outbox implements handler: the broker hands no messages out.
+func (b *Broker) outbox() (chan<- Message, Message) { return nil, Message{} }
+
+// delivered implements handler.
+func (b *Broker) delivered() {}
+
 // brokerEnv is the Broker seen as the engine's mqtt.BrokerEnv, a type of
 // its own so that the environment's methods (Send, Close, ...) stay off
 // the Broker's API. Its methods run on the engine goroutine.

@@ -242,3 +242,21 @@ func TestBrokerWithMosquittoClientsTakeover(t *testing.T) {
 		t.Errorf("takeovers = %d, want at least 1", st.Closed[mqtt.CloseTakeover])
 	}
 }
+
+func TestBrokerWithMosquittoClientsBurst(t *testing.T) {
+	needTools(t, "mosquitto_pub", "mosquitto_sub")
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	// More messages than the inflight window (20) on both sides, fewer
+	// than the queue (1000): all arrive, once, in order.
+	const n = 500
+	var in strings.Builder
+	var want []string
+	for i := range n {
+		m := "message " + strconv.Itoa(i)
+		in.WriteString(m + "\n")
+		want = append(want, msgLine("burst", 2, false, []byte(m)))
+	}
+	sub := subscriber(t, b, n, 2, "-t", "burst")
+	run(t, []byte(in.String()), "mosquitto_pub", append(hostPort(b.Addr()), "-q", "2", "-t", "burst", "-l")...)
+	checkLines(t, "mosquitto_sub", lines(sub.wait(t)), want)
+}

@@ -13,8 +13,11 @@ import (
 )
 
 // MessageBuffer is the number of received messages a Client's Messages
-// channel holds; when the application falls behind, newer messages are
-// dropped (and counted) rather than block the engine.
+// channel holds. When it is full the client stops reading from its
+// connection until the application takes one, so TCP pushes back on the
+// broker and nothing is lost; calls and timers are still served, but a
+// PINGRESP is not read either, so an application that stops reading for
+// longer than the keepalive loses the connection.
 const MessageBuffer = 256
 
 // Message is an application message a Client received. It shares no
@@ -71,14 +74,17 @@ type Client struct {
 	pubs     map[uint64]chan error
 	subs     []chan subResult // waiting for SUBACKs, in order
 	reported bool
+	waiting  []Message // received messages the full channel had no room for
 	stats    ClientStats
 }
 
 // ClientStats are the engine's counters and the adapter's own.
 type ClientStats struct {
 	mqtt.ClientStats
-	Malformed       int64 // connections whose bytes did not parse
-	MessagesDropped int64 // received messages dropped: Messages was full
+	Malformed int64 // connections whose bytes did not parse
+	// Stalls counts the times a received message found Messages full, and
+	// reading stopped until the application took one.
+	Stalls int64
 }
 
 type outcome struct {
@@ -297,6 +303,23 @@ func (c *Client) fire(now sim.Time) {
 // deadline implements handler.
 func (c *Client) deadline() sim.Time { return c.at }
 
+// outbox implements handler.
+func (c *Client) outbox() (chan<- Message, Message) {
+	if len(c.waiting) == 0 {
+		return nil, Message{}
+	}
+	return c.msgs, c.waiting[0]
+}
+
+// delivered implements handler.
+func (c *Client) delivered() {
+	c.waiting[0] = Message{}
+	c.waiting = c.waiting[1:]
+	if len(c.waiting) == 0 {
+		c.waiting = nil
+	}
+}
+
 // stop implements handler: every waiter learns that the client is closed.
 func (c *Client) stop() {
 	for ref, ch := range c.pubs {
@@ -389,11 +412,17 @@ func (c *clientEnv) Lost(reason mqtt.LostReason) {
 
 func (c *clientEnv) Message(p *mqtt.Packet) {
 	m := Message{Topic: p.Topic, Payload: bytes.Clone(p.Payload), QoS: p.QoS, Retain: p.Retain, Dup: p.Dup}
-	select {
-	case c.msgs <- m:
-	default:
-		c.stats.MessagesDropped++
+	if len(c.waiting) == 0 {
+		select {
+		case c.msgs <- m:
+			return
+		default:
+		}
 	}
+	// The loop takes no event while a message waits, so this holds at
+	// most the messages of one event (one PUBLISH: one message).
+	c.stats.Stalls++
+	c.waiting = append(c.waiting, m)
 }
 
 func (c *clientEnv) Completed(ref uint64) { c.answer(ref, nil) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -225,5 +226,51 @@ func TestClientWithMosquittoKeepalive(t *testing.T) {
 	st, err := c.Stats(ctx)
 	if err != nil || st.Connects != 1 || st.Lost != 0 {
 		t.Errorf("stats %+v, %v; want one connection, never lost", st, err)
+	}
+}
+
+func TestClientWithMosquittoBurst(t *testing.T) {
+	addr := startMosquitto(t, "")
+	ctx := testContext(t)
+	sub := dial(t, addr, &mqtt.ClientConfig{ClientID: "burst-sub", CleanSession: true})
+	if _, err := sub.Subscribe(ctx, mqtt.Subscription{Filter: "burst/#", QoS: 2}); err != nil {
+		t.Fatal(err)
+	}
+	pub := dial(t, addr, &mqtt.ClientConfig{ClientID: "burst-pub", CleanSession: true, MaxInflight: 10})
+	// Many publications at once: the engine sends them in call order
+	// through its window of 10 and its queue.
+	const n = 200
+	errs := make(chan error, 2*n)
+	for i := range n {
+		for q, topic := range []string{"burst/q1", "burst/q2"} {
+			payload := []byte(strconv.Itoa(i))
+			go func() { errs <- pub.Publish(ctx, topic, payload, mqtt.QoS(q+1), false) }()
+		}
+	}
+	for range 2 * n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]int{}
+	for range 2 * n {
+		m := next(t, sub)
+		seen[m.String()]++
+	}
+	for i := range n {
+		for q, topic := range []string{"burst/q1", "burst/q2"} {
+			if k := msgLine(topic, mqtt.QoS(q+1), false, []byte(strconv.Itoa(i))); seen[k] != 1 {
+				t.Errorf("%s received %d times, want once", k, seen[k])
+			}
+		}
+	}
+	st, err := pub.Stats(ctx)
+	if err != nil || st.Lost != 0 || st.DroppedQueueFull != 0 {
+		t.Errorf("publisher stats %+v, %v", st, err)
+	}
+	// The subscriber had more messages than its channel holds, unread:
+	// it stopped reading instead of losing them.
+	if st, err := sub.Stats(ctx); err != nil || st.Stalls == 0 || st.Lost != 0 {
+		t.Errorf("subscriber stats %+v, %v; want stalls, no lost connection", st, err)
 	}
 }

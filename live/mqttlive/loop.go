@@ -66,6 +66,12 @@ type handler interface {
 	fire(now sim.Time)
 	deadline() sim.Time // the next time fire is due, 0 for none
 	stop()              // the loop is ending: release waiters
+	// outbox is a received message waiting for room in the channel
+	// ch to the application (nil: none). While one waits, the loop takes
+	// no events, so the connection's reader stops and TCP pushes back on
+	// the broker, but it still serves calls and timers.
+	outbox() (ch chan<- Message, m Message)
+	delivered() // the outbox message was sent
 }
 
 // loop is the goroutine that owns an engine, with the wall-clock timer and
@@ -116,8 +122,15 @@ func (lp *loop) run(h handler) {
 		}
 	}()
 	for {
+		events := lp.events
+		out, m := h.outbox()
+		if out != nil {
+			events = nil
+		}
 		select {
-		case ev := <-lp.events:
+		case out <- m:
+			h.delivered()
+		case ev := <-events:
 			h.event(&ev)
 			if ev.kind == evClosed {
 				// The reader is gone: nothing of this link can arrive
