@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
@@ -49,6 +50,7 @@ type mqttNet struct {
 	brokers map[string]*mqttBroker
 	groups  []*mqttGroup
 	streams map[streamKey]*metrics.Stream // (publisher, subscriber, topic) message streams
+	gws     map[string][]*gateway         // gateway instances by group
 }
 
 type streamKey struct {
@@ -58,6 +60,7 @@ type streamKey struct {
 
 // mqttConn is one TCP connection between a device and a broker.
 type mqttConn struct {
+	loop     *gateway // set on a gateway's in-process connection to its local broker
 	m        *mqttNet
 	idx      uint32
 	gen      uint32
@@ -105,6 +108,7 @@ func (w *World) mqtt() *mqttNet {
 			tcpP:    tcp.DefaultParams(),
 			brokers: map[string]*mqttBroker{},
 			streams: map[streamKey]*metrics.Stream{},
+			gws:     map[string][]*gateway{},
 		}
 	}
 	return w.mq
@@ -118,6 +122,7 @@ type mqttBroker struct {
 	node network.NodeID
 	name string
 	eng  *mqtt.Broker
+	gw   *gateway // the gateway this broker is the local broker of, or nil
 }
 
 func (m *mqttNet) addBroker(name string, id network.NodeID, b *config.Broker) *mqttBroker {
@@ -139,7 +144,7 @@ func (b *mqttBroker) Receive(now sim.Time, p *network.Packet) {
 		(&udpSink{w: b.m.w}).Receive(now, p)
 		return
 	}
-	b.m.receive(now, p, true)
+	b.m.receive(now, p)
 }
 
 // brokerEnv is the BrokerEnv of one broker (a named pointer type, so
@@ -149,6 +154,10 @@ type brokerEnv mqttBroker
 func (e *brokerEnv) Send(c mqtt.ConnID, p *mqtt.Packet) {
 	m := e.m
 	cn := m.conns[c]
+	if cn.loop != nil {
+		cn.loop.fromLocal(p)
+		return
+	}
 	if !cn.live || cn.srvDead {
 		return
 	}
@@ -159,6 +168,9 @@ func (e *brokerEnv) Send(c mqtt.ConnID, p *mqtt.Packet) {
 func (e *brokerEnv) Close(c mqtt.ConnID) {
 	m := e.m
 	cn := m.conns[c]
+	if cn.loop != nil {
+		return
+	}
 	cn.brkGone = true
 	if cn.live && !cn.srvDead {
 		cn.srv.Close((*srvEnv)(cn), m.w.K.Now())
@@ -169,11 +181,17 @@ func (e *brokerEnv) Close(c mqtt.ConnID) {
 func (e *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
 	m := e.m
 	cn := m.conns[c]
+	if cn.loop != nil {
+		return
+	}
 	cn.kaT.set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
 }
 
 func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
 	m := e.m
+	if e.gw != nil && clientID == bridgeClient {
+		return in // the bridge passes the publication on to the remote broker
+	}
 	pb := m.pub(in)
 	if pb == nil {
 		return 0
@@ -206,6 +224,9 @@ func (e *brokerEnv) Completed(ref uint64) {
 func (e *brokerEnv) Closed(c mqtt.ConnID, clientID string, reason mqtt.CloseReason, willSent bool) {
 	m := e.m
 	cn := m.conns[c]
+	if cn.loop != nil {
+		return
+	}
 	cn.brkGone = true
 	cn.willSent = cn.willSent || willSent
 	m.sideKnows(cn, brokerReason(reason))
@@ -432,7 +453,7 @@ func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost
 }
 
 // receive handles a TCP packet arriving at a broker (atBroker) or device.
-func (m *mqttNet) receive(now sim.Time, p *network.Packet, atBroker bool) {
+func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 	b, ok := p.Body.(*tcpBody)
 	if !ok {
 		return
@@ -444,7 +465,7 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet, atBroker bool) {
 		return
 	}
 	cn := m.conns[idx]
-	if atBroker {
+	if p.Dst == cn.broker.node {
 		if !cn.accepted && seg.Flags&tcp.SYN != 0 && seg.Flags&tcp.ACK == 0 {
 			cn.accepted, cn.srvDead, cn.brkGone = true, false, false
 			cn.srvISS = uint32(cn.dev.rng.Uint64())
@@ -723,15 +744,14 @@ type mqttDevice struct {
 	sent   int64
 	cfg    *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
 	last   *metrics.Stream    // the stream of the last subscriber published to
+	broker *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
 }
 
 func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int) (network.NodeID, string)) error {
 	b, ok := m.brokers[g.Attach]
-	if !ok {
-		if _, isGW := m.w.gateways[g.Attach]; isGW {
-			return fmt.Errorf("devices.%s.attach: gateway %q: MQTT gateways are not implemented yet in this build", name, g.Attach)
-		}
-		return fmt.Errorf("devices.%s.attach: %q is not a broker", name, g.Attach)
+	gws := m.gws[g.Attach]
+	if !ok && gws == nil {
+		return fmt.Errorf("devices.%s.attach: %q is not a broker or gateway group", name, g.Attach)
 	}
 	c := &g.MQTT
 	grp := &mqttGroup{
@@ -765,6 +785,10 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 			grp.first = id
 		}
 		d.g, d.node, d.conn = grp, id, noConn
+		d.broker = b
+		if gws != nil {
+			d.broker = gws[i%len(gws)].local
+		}
 		m.w.Net.Attach(id, grp)
 		d.topic = fillTopic(c.Topic, name, i)
 		d.cfg = &grp.cfg
@@ -831,7 +855,7 @@ func (g *mqttGroup) publish(d *mqttDevice, now sim.Time) {
 	w := m.w
 	ref, pb := m.newPub()
 	id := w.Msgs.NewMessage()
-	g.broker.eng.MatchSessions(d.topic, func(client string, qos mqtt.QoS) {
+	m.intended(d.broker, d.topic, func(client string) {
 		st := m.stream(d, client)
 		r := w.Msgs.Track(id, st, len(g.payload), now)
 		pb.pairs = append(pb.pairs, pubPair{client: client, ref: r})
@@ -862,13 +886,13 @@ func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
 }
 
 // Receive hands a TCP packet to the addressed device.
-func (g *mqttGroup) Receive(now sim.Time, p *network.Packet) { g.m.receive(now, p, false) }
+func (g *mqttGroup) Receive(now sim.Time, p *network.Packet) { g.m.receive(now, p) }
 
 // ---- the device as the MQTT client's environment ----
 
 func (d *mqttDevice) Dial() {
 	m := d.g.m
-	d.conn = m.newConn(d, d.g.broker)
+	d.conn = m.newConn(d, d.broker)
 	cn := m.conns[d.conn]
 	cn.cli.Connect((*cliEnv)(cn), m.w.K.Now())
 }
@@ -987,4 +1011,111 @@ func (m *mqttNet) kindName(p *network.Packet) string {
 		return "DATA" // bytes already read by the receiver (a late retransmission)
 	}
 	return strings.Join(names, "+")
+}
+
+// ---- gateways ----
+
+// bridgeClient is the client id of a gateway bridge's in-process session
+// on its local broker.
+const bridgeClient = "$bridge"
+
+// gateway is one instance of a gateway group (source document 001): a
+// local broker for the devices attached to it, and a bridge that forwards
+// what is published locally on the configured topics to the target broker
+// over its own MQTT connection.
+type gateway struct {
+	m      *mqttNet
+	local  *mqttBroker
+	bridge *mqttDevice // the bridge's MQTT client, connected to the target broker
+	remote *mqttBroker
+	topics []string
+	qos    mqtt.QoS
+}
+
+func (m *mqttNet) addGateway(name string, ids []network.NodeID, g *config.Gateway) error {
+	remote, ok := m.brokers[g.Bridge.To]
+	if !ok {
+		return fmt.Errorf("gateways.%s.bridge.to: %q is not a broker", name, g.Bridge.To)
+	}
+	w := m.w
+	bg := &mqttGroup{m: m, name: name, broker: remote, devs: make([]mqttDevice, len(ids)), first: ids[0]}
+	bg.cfg = mqtt.ClientConfig{CleanSession: false, KeepAlive: time.Minute, Reconnect: true}
+	seed := w.Net.Seed()
+	for i, id := range ids {
+		nodeName := w.nodes[id].name
+		gw := &gateway{m: m, remote: remote, topics: g.Bridge.Topics, qos: mqtt.QoS(g.Bridge.QoS)}
+		gw.local = m.addBroker(nodeName, id, &config.Broker{MaxInflight: 20, MaxQueued: 1000})
+		gw.local.gw = gw
+		w.Net.Attach(id, gw.local)
+		d := &bg.devs[i]
+		d.g, d.node, d.conn, d.broker, d.cfg = bg, id, noConn, remote, &bg.cfg
+		d.rng = sim.NewStream(seed, nodeName, "bridge")
+		d.client.Init(d.cfg, &d.rng)
+		d.client.SetClientID(nodeName)
+		gw.bridge = d
+		w.K.Schedule(0, bg, evStart, uint64(i))
+		gw.connectLocal()
+		m.gws[name] = append(m.gws[name], gw)
+	}
+	m.groups = append(m.groups, bg)
+	return nil
+}
+
+// connectLocal opens the bridge's in-process session on the local broker
+// and subscribes it to the bridged topics. QoS 0 is enough in-process:
+// nothing is lost between the local broker and the bridge.
+func (gw *gateway) connectLocal() {
+	m := gw.m
+	idx := uint32(len(m.conns))
+	m.conns = append(m.conns, &mqttConn{loop: gw, m: m, idx: idx, gen: 1, live: true})
+	env := (*brokerEnv)(gw.local)
+	c := mqtt.ConnID(idx)
+	gw.local.eng.Open(env, 0, c)
+	gw.local.eng.Receive(env, 0, c, &mqtt.Packet{Type: mqtt.Connect, Connect: &mqtt.ConnectFields{
+		ProtocolLevel: mqtt.Version311, ClientID: bridgeClient, CleanSession: true,
+	}})
+	subs := make([]mqtt.Subscription, len(gw.topics))
+	for i, t := range gw.topics {
+		subs[i] = mqtt.Subscription{Filter: t, QoS: mqtt.QoS0}
+	}
+	gw.local.eng.Receive(env, 0, c, &mqtt.Packet{Type: mqtt.Subscribe, PacketID: 1, Subscriptions: subs})
+}
+
+// fromLocal is a packet the local broker sends to the bridge's session: a
+// publication goes on to the remote broker at the bridge's QoS.
+func (gw *gateway) fromLocal(p *mqtt.Packet) {
+	if p.Type != mqtt.Publish {
+		return // CONNACK, SUBACK
+	}
+	m := gw.m
+	if p.Ref&pubBit != 0 {
+		m.hold(p.Ref) // released when the bridge's client completes or drops it
+	}
+	d := gw.bridge
+	d.client.Publish(d, m.w.K.Now(), p.Topic, p.Payload, gw.qos, p.Retain, p.Ref)
+}
+
+// bridged reports whether a topic published on gw's local broker is
+// forwarded to the remote one.
+func (gw *gateway) bridged(topic string) bool {
+	for _, f := range gw.topics {
+		if mqtt.Match(f, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// intended calls fn for every session that a publication on topic at
+// broker b is meant for now: b's matching sessions, and, through a
+// gateway's bridge, the remote broker's.
+func (m *mqttNet) intended(b *mqttBroker, topic string, fn func(client string)) {
+	b.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) {
+		if b.gw == nil || client != bridgeClient {
+			fn(client)
+		}
+	})
+	if b.gw != nil && b.gw.bridged(topic) {
+		b.gw.remote.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) { fn(client) })
+	}
 }

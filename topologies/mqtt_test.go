@@ -222,3 +222,84 @@ type collectConns struct {
 }
 
 func (c *collectConns) Connection(r *metrics.ConnectionRow) { c.conns = append(c.conns, *r) }
+
+// TestMQTTGateway: devices publish to their local gateway broker; the
+// bridge forwards fleet/# to the cloud broker, where the app subscribes.
+// Topics outside the bridge stay local.
+func TestMQTTGateway(t *testing.T) {
+	text := `
+name = "gateway"
+duration = "5m"
+drain = "1m"
+[links.wifi]
+delay = { dist = "constant", value = "5ms" }
+[links.backhaul]
+delay = { dist = "constant", value = "30ms" }
+[brokers.cloud]
+link = "backhaul"
+[gateways.edge]
+count = 2
+link = "backhaul"
+bridge = { to = "cloud", topics = ["fleet/#"], qos = 1 }
+[devices.app]
+link = "backhaul"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["#"] }
+[devices.sensor]
+count = 4
+link = "wifi"
+attach = "edge"
+protocol = "mqtt"
+start = "10s"
+workload = { kind = "periodic", interval = "60s", payload = 32 }
+mqtt = { qos = 1, topic = "fleet/{index}" }
+[devices.local]
+count = 2
+link = "wifi"
+attach = "edge"
+protocol = "mqtt"
+start = "10s"
+workload = { kind = "periodic", interval = "60s", payload = 32 }
+mqtt = { qos = 1, topic = "site/{index}" }
+`
+	c := &collectConns{}
+	w, err := Build(load(t, text), Options{Seed: 2, Sink: c, Packets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.K.Run(w.End())
+	w.Finish()
+	bySrc := map[string]int{}
+	for _, m := range c.msgs {
+		if m.Group == "sensor" {
+			if m.Dst != "app-0" || !m.Delivered {
+				t.Errorf("sensor message %+v; want delivered to app-0", m)
+			}
+			bySrc[m.Src]++
+			// One wifi hop and four backhaul hops (device → gw, gw → core
+			// → cloud, cloud → core → app): 125 ms without queueing.
+			if m.LatencyMs < 5+4*30 {
+				t.Errorf("latency %.1f ms too short for the path through the gateway", m.LatencyMs)
+			}
+		}
+		if m.Group == "local" {
+			t.Errorf("a site/ message was tracked towards %s: the bridge does not forward it", m.Dst)
+		}
+	}
+	if len(bySrc) != 4 || bySrc["sensor-0"] != 5 {
+		t.Errorf("sensor messages by source %v; want 5 from each of 4", bySrc)
+	}
+	var bridges []string
+	for _, r := range c.conns {
+		if r.Server == "cloud" && strings.HasPrefix(r.Client, "edge-") {
+			bridges = append(bridges, r.Client)
+		}
+		if strings.HasPrefix(r.Client, "sensor-") && !strings.HasPrefix(r.Server, "edge-") {
+			t.Errorf("sensor connected to %s, not its gateway", r.Server)
+		}
+	}
+	if len(bridges) != 2 {
+		t.Errorf("bridge connections %v; want edge-0 and edge-1 to cloud", bridges)
+	}
+}

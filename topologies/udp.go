@@ -53,9 +53,16 @@ func (w *World) addDeviceGroup(name string, g *config.DeviceGroup, links map[str
 	if err != nil {
 		return fmt.Errorf("devices.%s: %w", name, err)
 	}
+	// Devices attached to a gateway group hang off its instances,
+	// round-robin; the others off the core.
+	gws := w.gateways[g.Attach]
 	newNode := func(i int) (network.NodeID, string) {
 		nodeName := fmt.Sprintf("%s-%d", name, i)
-		return w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], network.Core, g.Profile, prof), nodeName
+		parent := network.Core
+		if len(gws) > 0 {
+			parent = gws[i%len(gws)]
+		}
+		return w.addNode(nodeName, name, KindDevice, g.Link, links[g.Link], parent, g.Profile, prof), nodeName
 	}
 	switch g.Protocol {
 	case config.ProtoUDP:

@@ -124,9 +124,11 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 		ids := make([]network.NodeID, g.Count)
 		for i := range ids {
 			ids[i] = w.addNode(fmt.Sprintf("%s-%d", name, i), name, KindGateway, g.Link, links[g.Link], network.Core, "", nil)
-			w.Net.Attach(ids[i], sink)
 		}
 		w.gateways[name] = ids
+		if err := w.mqtt().addGateway(name, ids, g); err != nil {
+			return nil, err
+		}
 	}
 	for _, name := range config.SortedKeys(exp.Devices) {
 		if err := w.addDeviceGroup(name, exp.Devices[name], links); err != nil {
