@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,5 +274,56 @@ func TestClientWithMosquittoBurst(t *testing.T) {
 	// it stopped reading instead of losing them.
 	if st, err := sub.Stats(ctx); err != nil || st.Stalls == 0 || st.Lost != 0 {
 		t.Errorf("subscriber stats %+v, %v; want stalls, no lost connection", st, err)
+	}
+}
+
+func TestClientWithMosquittoReconnects(t *testing.T) {
+	needTools(t, "mosquitto")
+	addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: freePort(t)}
+	broker, out := mosquittoAt(t, addr, "")
+	if broker == nil {
+		t.Skipf("mosquitto did not start on a probed free port: %s", out)
+	}
+	ctx := testContext(t)
+	cfg := &mqtt.ClientConfig{ClientID: "phoenix", CleanSession: false, Reconnect: true,
+		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 100 * time.Millisecond}
+	c := dial(t, addr, cfg)
+	if _, err := c.Subscribe(ctx, mqtt.Subscription{Filter: "re/#", QoS: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The broker dies and comes back without the session (persistence
+	// false): the client reconnects, sees session present 0 and
+	// subscribes again on its own.
+	broker.cmd.Process.Kill()
+	<-broker.done
+	time.Sleep(100 * time.Millisecond) // a few failed dials
+	if broker, out = mosquittoAt(t, addr, ""); broker == nil {
+		t.Fatalf("mosquitto did not restart: %s", out)
+	}
+	pub := dial(t, addr, &mqtt.ClientConfig{ClientID: "re-pub", CleanSession: true})
+	// Until the subscription is back, publications are lost; publish
+	// until one arrives.
+	deadline := time.Now().Add(testTimeout)
+	for i := 0; ; i++ {
+		if err := pub.Publish(ctx, "re/x", []byte("after "+strconv.Itoa(i)), 1, false); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-c.Messages():
+			if m.Topic != "re/x" || m.QoS != 1 || !strings.HasPrefix(string(m.Payload), "after ") {
+				t.Errorf("received %s", m)
+			}
+		case <-time.After(50 * time.Millisecond):
+			if time.Now().After(deadline) {
+				t.Fatal("the client did not resubscribe after the broker restarted")
+			}
+			continue
+		}
+		break
+	}
+	st, err := c.Stats(ctx)
+	if err != nil || st.Connects != 2 || st.Lost < 1 || st.Dials < 3 {
+		t.Errorf("stats %+v, %v; want 2 connections after a loss and failed dials", st, err)
 	}
 }

@@ -181,41 +181,50 @@ func waitStats(t *testing.T, b *Broker, what string, ok func(BrokerStats) bool) 
 func startMosquitto(t *testing.T, extra string) *net.TCPAddr {
 	t.Helper()
 	needTools(t, "mosquitto")
-	dir := t.TempDir()
 	var last string
 	for range 3 { // the free port may be taken between the probe and mosquitto
-		port := freePort(t)
-		conf := filepath.Join(dir, "mosquitto.conf")
-		text := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s", port, extra)
-		if os.Geteuid() == 0 {
-			// Started as root, mosquitto becomes user mosquitto, which
-			// cannot read the test's private temporary files (the
-			// password file).
-			text += "user root\n"
+		addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: freePort(t)}
+		p, out := mosquittoAt(t, addr, extra)
+		if p != nil {
+			return addr
 		}
-		if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		p := start(t, nil, "mosquitto", "-c", conf)
-		addr := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			select {
-			case <-p.done:
-				last = p.stderr.String() + p.stdout.String()
-			default:
-				if c, err := net.DialTimeout("tcp", addr.String(), time.Second); err == nil {
-					c.Close()
-					return addr
-				}
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			break
-		}
+		last = out
 	}
 	t.Fatalf("mosquitto did not start: %s", last)
 	return nil
+}
+
+// mosquittoAt starts mosquitto on addr and waits until it accepts
+// connections. If it exits first, it returns nil and its output.
+func mosquittoAt(t *testing.T, addr *net.TCPAddr, extra string) (*proc, string) {
+	t.Helper()
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	text := fmt.Sprintf("listener %d %s\nallow_anonymous true\npersistence false\n%s", addr.Port, addr.IP, extra)
+	if os.Geteuid() == 0 {
+		// Started as root, mosquitto becomes user mosquitto, which
+		// cannot read the test's private temporary files (the password
+		// file).
+		text += "user root\n"
+	}
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, nil, "mosquitto", "-c", conf)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return nil, p.stderr.String() + p.stdout.String()
+		default:
+		}
+		if c, err := net.DialTimeout("tcp", addr.String(), time.Second); err == nil {
+			c.Close()
+			return p, ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("mosquitto on %s did not accept connections in 5 s: %s", addr, p.stderr.String())
+	return nil, ""
 }
 
 func freePort(t *testing.T) int {
