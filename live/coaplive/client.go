@@ -36,6 +36,7 @@ type Client struct {
 
 // ClientStats are the adapter's counters.
 type ClientStats struct {
+	Datagrams     int64 // datagrams received
 	Malformed     int64 // datagrams that did not parse
 	SendErrors    int64 // datagrams the socket refused
 	Notifications int64 // fresh notifications handed out
@@ -164,6 +165,7 @@ func (c *Client) Stats() (st ClientStats, err error) {
 }
 
 func (c *Client) datagram(d datagram) {
+	c.stats.Datagrams++
 	m, err := coap.Parse(d.b)
 	if err != nil {
 		c.stats.Malformed++ // a client ignores what it cannot parse
