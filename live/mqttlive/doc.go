@@ -9,7 +9,10 @@
 // goroutine per connection, transport events, timer expiries and the
 // application's calls — so the engine needs no locks. Each connection also
 // has a writer goroutine, so that a peer that stops reading cannot block
-// the engine: a connection whose outgoing queue overflows is aborted.
+// the engine: a connection whose outgoing queue overflows is aborted. In
+// the other direction a Client whose application does not read Messages
+// stops reading its socket (see MessageBuffer), so TCP pushes back on the
+// broker and no message is lost.
 // Simulated time is the wall time since the adapter started plus one
 // second, so that no deadline is 0, which the engines read as "none".
 //
