@@ -733,18 +733,19 @@ type mqttGroup struct {
 
 // mqttDevice is one device: workload, MQTT client, current connection.
 type mqttDevice struct {
-	g      *mqttGroup
-	node   network.NodeID
-	conn   uint32 // index of the current connection, or noConn
-	src    workload.Source
-	client mqtt.Client
-	rng    sim.Stream
-	timer  lazyTimer
-	topic  string
-	sent   int64
-	cfg    *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
-	last   *metrics.Stream    // the stream of the last subscriber published to
-	broker *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
+	g       *mqttGroup
+	node    network.NodeID
+	conn    uint32 // index of the current connection, or noConn
+	src     workload.Source
+	client  mqtt.Client
+	rng     sim.Stream
+	timer   lazyTimer
+	topic   string
+	sent    int64
+	cfg     *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
+	last    *metrics.Stream    // the stream of the last subscriber published to
+	working bool               // the workload has started (at the first connection)
+	broker  *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
 }
 
 func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int) (network.NodeID, string)) error {
@@ -827,7 +828,6 @@ func (g *mqttGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 		if len(g.subs) > 0 {
 			d.client.Subscribe(d, ev.At, g.subs)
 		}
-		g.scheduleNext(ev.Arg, d)
 	case evSend:
 		g.publish(d, ev.At)
 		g.scheduleNext(ev.Arg, d)
@@ -843,6 +843,9 @@ func (g *mqttGroup) scheduleNext(i uint64, d *mqttDevice) {
 		return
 	}
 	at, ok := d.src.Next()
+	// Sends the workload planned before the first connection come at
+	// once when it is up.
+	at = max(at, g.m.w.K.Now())
 	if ok && at < g.m.w.genEnd {
 		g.m.w.K.Schedule(at, g, evSend, i)
 	}
@@ -931,7 +934,14 @@ func (d *mqttDevice) SetTimer(at sim.Time) {
 	d.timer.set(g.m.w.K, at, g, evClient, uint64(d.node-g.first))
 }
 
-func (d *mqttDevice) Connected(sessionPresent bool) {}
+// Connected starts the workload at the first connection: a device
+// publishes once it is connected, as mosquitto_pub does.
+func (d *mqttDevice) Connected(sessionPresent bool) {
+	if !d.working {
+		d.working = true
+		d.g.scheduleNext(uint64(d.node-d.g.first), d)
+	}
+}
 
 func (d *mqttDevice) Refused(code mqtt.ConnectReturnCode) {
 	if d.conn != noConn {
