@@ -1,15 +1,29 @@
 // Package coap is the Constrained Application Protocol over UDP: the
 // message codec of RFC 7252 §3, the option helpers of RFC 7252 §5.10,
-// Observe (RFC 7641) and block-wise transfer (RFC 7959). It will also hold
-// the CoAP endpoint engine (message layer, request/response, observe and
-// block-wise state machines); the codec is the part that exists today.
+// Observe (RFC 7641), block-wise transfer (RFC 7959), and the endpoint
+// engines:
+//
+//   - client.go: [Client], the client role towards one server — message
+//     ids and tokens, Confirmable retransmission with exponential backoff,
+//     NSTART = 1 with a bounded queue, piggybacked and separate responses,
+//     block-wise requests and responses, observations with the freshness
+//     rule and re-registration.
+//   - server.go: [Server], a resource store — GET/POST/PUT/DELETE,
+//     message-id deduplication (optional), piggybacked or separate
+//     responses after a processing time, observers and CON/NON
+//     notifications, Block1/Block2 transfers, Resets and 4.02/4.05 for
+//     what it does not accept.
+//   - params.go: [Params], the transmission parameters of RFC 7252 §4.8.
+//
+// The simulator (topologies) and a live adapter on real sockets
+// (live/coaplive) drive the same engines.
 //
 // # Sans-IO
 //
 // Like every package under protocols, coap does no I/O: it reads no clock,
 // opens no socket, starts no goroutine and uses no global random source.
-// Message ids and tokens are chosen by the caller (from the entity's own
-// random stream); time, when the engine arrives, is an argument.
+// The engines draw message ids, tokens and timeouts from a *sim.Stream
+// their owner hands them, and take the current time as an argument.
 //
 // # Messages and bytes
 //

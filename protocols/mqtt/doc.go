@@ -1,6 +1,8 @@
 // Package mqtt is MQTT for the simulator: the wire codec and topic rules of
-// MQTT 3.1.1 (OASIS standard, protocol level 4), and later the client and
-// broker engines that use them.
+// MQTT 3.1.1 (OASIS standard, protocol level 4), and the client and broker
+// engines that use them (client*.go, broker*.go: see [Client] and
+// [Broker]). The simulator (topologies, over the protocols/tcp model) and a
+// live adapter on real TCP (live/mqttlive) drive the same engines.
 //
 // What it owns today:
 //
