@@ -6,9 +6,11 @@ import (
 	"runtime"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/sim"
 	"github.com/iotsim/iotsim/topologies"
 )
 
@@ -145,6 +147,39 @@ func BenchmarkIdleDeviceMemory(b *testing.B) { benchIdle(b, fleetExperiment(100_
 // client engine adds its state.
 func BenchmarkIdleCoAPDeviceMemory(b *testing.B) {
 	benchIdle(b, coapFleetExperiment(100_000), 100_000)
+}
+
+// BenchmarkConnectedMQTTDeviceMemory measures the heap of a connected MQTT
+// device — client, both TCP ends, broker session and subscription-free
+// connection state — after 100,000 persistent-session sensors of the MQTT
+// scale scenario have connected and published once (two simulated minutes).
+func BenchmarkConnectedMQTTDeviceMemory(b *testing.B) {
+	benchRunFor(b, mqttFleetExperiment(100_000), 100_000, 2*time.Minute)
+}
+
+// benchRunFor reports the live heap per device after running the world
+// for d.
+func benchRunFor(b *testing.B, text string, n int, d time.Duration) {
+	exp, _, err := config.Load("fleet.toml", []byte(text), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var perDevice float64
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		w, err := topologies.Build(exp, topologies.Options{Seed: 1, Sink: metrics.Discard{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.K.Run(sim.Time(d))
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+		runtime.KeepAlive(w)
+	}
+	b.ReportMetric(perDevice, "bytes/device")
 }
 
 func benchIdle(b *testing.B, text string, n int) {
