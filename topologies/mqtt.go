@@ -132,6 +132,19 @@ func (m *mqttNet) addBroker(name string, id network.NodeID, b *config.Broker) *m
 		if len(b.Auth.Users) > 0 {
 			cfg.Users = b.Auth.Users
 		}
+		if b.Auth.ACL != nil {
+			cfg.ACL = map[string][]mqtt.ACLRule{}
+			for user, a := range b.Auth.ACL {
+				var rules []mqtt.ACLRule
+				for _, f := range a.Read {
+					rules = append(rules, mqtt.ACLRule{Filter: f, Read: true})
+				}
+				for _, f := range a.Write {
+					rules = append(rules, mqtt.ACLRule{Filter: f, Write: true})
+				}
+				cfg.ACL[user] = rules
+			}
+		}
 	}
 	br := &mqttBroker{m: m, node: id, name: name, eng: mqtt.NewBroker(cfg)}
 	m.brokers[name] = br

@@ -303,3 +303,78 @@ mqtt = { qos = 1, topic = "site/{index}" }
 		t.Errorf("bridge connections %v; want edge-0 and edge-1 to cloud", bridges)
 	}
 }
+
+// TestMQTTAuth: a wrong password is refused (CONNACK 5, no messages); the
+// ACL lets "sensor" publish only on fleet/#, so its other topic is
+// discarded by the broker.
+func TestMQTTAuth(t *testing.T) {
+	text := `
+name = "auth"
+duration = "5m"
+[links.l]
+delay = { dist = "constant", value = "5ms" }
+[brokers.cloud]
+link = "l"
+auth = { users = { sensor = "secret", app = "app" }, allow_anonymous = false, acl = { sensor = { write = ["fleet/#"] }, app = { read = ["#"] } } }
+[devices.app]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["#"], username = "app", password = "app" }
+[devices.good]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+start = "5s"
+workload = { kind = "periodic", interval = "60s", payload = 8 }
+mqtt = { qos = 1, topic = "fleet/a", username = "sensor", password = "secret" }
+[devices.denied]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+start = "5s"
+workload = { kind = "periodic", interval = "60s", payload = 8 }
+mqtt = { qos = 1, topic = "other/a", username = "sensor", password = "secret" }
+[devices.intruder]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+start = "5s"
+workload = { kind = "periodic", interval = "60s", payload = 8 }
+mqtt = { qos = 1, topic = "fleet/x", username = "sensor", password = "wrong" }
+`
+	c := &collectConns{}
+	w, err := Build(load(t, text), Options{Seed: 1, Sink: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.K.Run(w.End())
+	w.Finish()
+	got := map[string][2]int{}
+	for _, m := range c.msgs {
+		v := got[m.Group]
+		v[0]++
+		if m.Delivered {
+			v[1]++
+		}
+		got[m.Group] = v
+	}
+	if v := got["good"]; v[0] == 0 || v[1] != v[0] {
+		t.Errorf("good: %d of %d delivered; want all", v[1], v[0])
+	}
+	if v := got["denied"]; v[0] == 0 || v[1] != 0 {
+		t.Errorf("denied: %d of %d delivered; want none (ACL)", v[1], v[0])
+	}
+	if v := got["intruder"]; v[1] != 0 {
+		t.Errorf("intruder: %d delivered; want none (refused)", v[1])
+	}
+	refused := false
+	for _, r := range c.conns {
+		if r.Client == "intruder-0" && r.CloseReason == "auth_failed" {
+			refused = true
+		}
+	}
+	if !refused {
+		t.Errorf("no auth_failed connection for intruder-0: %+v", c.conns)
+	}
+}

@@ -152,6 +152,14 @@ f.toml:10:106: devices.s.coap.observe: element 0, "alerts", does not start with 
 f.toml:10:128: devices.s.coap.reregister: "-1s" is negative (valid: a duration ≥ 0)
 f.toml:13:1: coap_servers.api.processing: "-2s" is negative (valid: a duration ≥ 0)
 f.toml:14:1: coap_servers.api.notify: "cон" is not a CoAP message type (valid: con, non)`},
+	{"acl", strings.Replace(base, `link = "wifi"
+attach`, `link = "wifi"
+attach`, 1) + `[brokers.cloud.auth]
+users = { sensor = "s" }
+acl = { sensor = { write = ["a/+/#"], read = ["a/#/b"] }, ghost = { read = ["#"] } }
+`, nil, `
+f.toml:12:39: brokers.cloud.auth.acl.sensor.read: "a/#/b" is not a valid topic filter: # must be the whole last level (valid: levels separated by '/', placeholders {group} and {index})
+f.toml:12:59: brokers.cloud.auth.acl.ghost: no user "ghost" in auth.users (valid: sensor)`},
 	{"set", base, []string{"devices.s.count=0", "devices.nope.count=1", "links.wifi.loss.p=0.5", "seed=abc", "nothing", "links.wifi.outages[0].at=\"1s\""}, `
 --set devices.nope.count: no device group "nope" in the file (valid: s)
 --set devices.s.count: 0 is too small (valid: count ≥ 1)

@@ -98,6 +98,14 @@ type Broker struct {
 type Auth struct {
 	Users          map[string]string `toml:"users"`           // users: name → password (default none)
 	AllowAnonymous bool              `toml:"allow_anonymous"` // allow_anonymous (default true)
+	ACL            map[string]*ACL   `toml:"acl"`             // acl: per-user topic rules; when given, a client may only do what its user's rules allow
+}
+
+// ACL is brokers.<name>.auth.acl.<user>: the topic filters a user may
+// subscribe to and receive (read) and publish to (write).
+type ACL struct {
+	Read  []string `toml:"read"`  // read: topic filters (default none)
+	Write []string `toml:"write"` // write: topic filters (default none)
 }
 
 // CoAPServer is [coap_servers.<name>].

@@ -199,6 +199,22 @@ func (r *resolver) validate(e *Experiment) {
 		r.linkRef(p, e, b.Link)
 		r.atLeast(p.key("max_inflight"), b.MaxInflight, 1)
 		r.atLeast(p.key("max_queued"), b.MaxQueued, 0)
+		if b.Auth != nil {
+			for _, user := range SortedKeys(b.Auth.ACL) {
+				up := p.key("auth").key("acl").key(user)
+				if b.Auth.Users != nil {
+					if _, ok := b.Auth.Users[user]; !ok {
+						r.problem(up, "no user %q in auth.users (valid: %s)", user, strings.Join(SortedKeys(b.Auth.Users), ", "))
+					}
+				}
+				for _, f := range b.Auth.ACL[user].Read {
+					r.topic(up.key("read"), f, true)
+				}
+				for _, f := range b.Auth.ACL[user].Write {
+					r.topic(up.key("write"), f, true)
+				}
+			}
+		}
 	}
 	for _, n := range SortedKeys(e.CoAPServers) {
 		p, c := top.key("coap_servers").key(n), e.CoAPServers[n]
