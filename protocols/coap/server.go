@@ -61,10 +61,10 @@ type Server struct {
 	mid       uint16
 	resources map[string]*resource
 
-	dedup    map[uint64]uint32 // peer<<16|mid → absolute index in seen
-	seen     []seenEntry       // ring in arrival order, power-of-two length; entry a is seen[a&(len-1)]
-	seenHead uint32            // absolute index of the oldest entry
-	seenLen  uint32            // entries in the ring
+	dedup    dedupIndex  // peer<<16|mid → absolute index in seen
+	seen     []seenEntry // ring in arrival order, power-of-two length; entry a is seen[a&(len-1)]
+	seenHead uint32      // absolute index of the oldest entry
+	seenLen  uint32      // entries in the ring
 
 	outs    []outCON          // the server's own CONs in flight
 	outFree []int32           // free slots of outs
@@ -135,7 +135,6 @@ func NewServer(cfg ServerConfig, rng *sim.Stream) *Server {
 		rng:       rng,
 		mid:       uint16(rng.Uint64()),
 		resources: map[string]*resource{},
-		dedup:     map[uint64]uint32{},
 		outByID:   map[uint64]int32{},
 	}
 }
@@ -217,7 +216,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 	}
 	key := dedupKey(from, m.MessageID)
 	dup := false
-	if i, ok := s.dedup[key]; ok {
+	if i, ok := s.dedup.get(key); ok {
 		e := s.entry(i)
 		if e.expires > now {
 			s.stats.Duplicates++
@@ -235,7 +234,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 		if m.Type == NON {
 			life = s.cfg.Params.NonLifetime()
 		}
-		s.dedup[key] = s.push(seenEntry{key: key, expires: now.Add(life)})
+		s.dedup.set(key, s.push(seenEntry{key: key, expires: now.Add(life)}))
 	}
 	s.request(env, now, from, m, key, dup)
 }
@@ -437,7 +436,7 @@ func (s *Server) sendResponse(env ServerEnv, to Peer, t Type, mid uint16, key ui
 
 // cache remembers the answer to a deduplicated CON.
 func (s *Server) cache(key uint64, resp Message) {
-	if i, ok := s.dedup[key]; ok {
+	if i, ok := s.dedup.get(key); ok {
 		e := s.entry(i)
 		if e.key == key {
 			e.resp, e.answered = resp, true
@@ -474,9 +473,7 @@ func (s *Server) expire(now sim.Time) {
 		if e.expires > now {
 			return
 		}
-		if i, ok := s.dedup[e.key]; ok && i == s.seenHead {
-			delete(s.dedup, e.key)
-		}
+		s.dedup.del(e.key, s.seenHead)
 		*e = seenEntry{}
 		s.seenHead++
 		s.seenLen--
