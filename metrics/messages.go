@@ -11,6 +11,10 @@ type MsgRef uint32
 type StreamInfo struct {
 	Dst, Group, Protocol, TopicOrPath string
 	QoS                               int32
+	// Restorable says the receiver gets sequence information with each
+	// message (CoAP Observe numbers, application sequence numbers) and so
+	// can put out-of-order deliveries back in order.
+	Restorable bool
 }
 
 // Stream is one message stream — one sender, one intended receiver, one
@@ -68,6 +72,13 @@ type Messages struct {
 	Duplicates int64 // deliveries beyond the first
 	InOrder    int64 // pairs whose first delivery was in order
 	Latency    Histogram
+
+	// Scorecard counters, updated as rows are written.
+	OutOfOrder    int64 // pairs delivered, first delivery out of order
+	Restorable    int64 // … of which the receiver could restore the order
+	LostEarly     int64 // pairs with a transmission lost before any delivery
+	Recovered     int64 // … of which were delivered all the same
+	Transmissions int64 // transmissions of all pairs
 }
 
 // NewMessages returns a tracker writing finished rows to sink.
@@ -199,6 +210,19 @@ func (m *Messages) write(r MsgRef) {
 		row.Recovered = ms.recovered
 	}
 	m.sink.Message(row)
+	m.Transmissions += int64(ms.tx)
+	if ms.copies > 0 && !ms.inOrder {
+		m.OutOfOrder++
+		if info.Restorable {
+			m.Restorable++
+		}
+	}
+	if ms.recovered || (ms.copies == 0 && ms.lostTx) {
+		m.LostEarly++
+		if ms.recovered {
+			m.Recovered++
+		}
+	}
 	*ms = msgState{}
 	m.free = append(m.free, r)
 }

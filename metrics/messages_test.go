@@ -82,3 +82,45 @@ func TestMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestScorecardCounters: the tracker's scorecard counters over a few
+// scripted histories.
+func TestScorecardCounters(t *testing.T) {
+	m := NewMessages(Discard{})
+	var plain, seq Stream
+	plain.Init("a", &StreamInfo{Dst: "b"})
+	seq.Init("a", &StreamInfo{Dst: "c", Restorable: true})
+	// plain: 0 and 1 sent, 1 delivered before 0 → 0 is out of order.
+	p0, p1 := m.Send(&plain, 1, 0), m.Send(&plain, 1, 0)
+	m.Transmitted(p0)
+	m.Transmitted(p1)
+	m.Delivered(p1, 1)
+	m.Delivered(p0, 2)
+	// seq: the same, but restorable; and a third lost for good.
+	s0, s1, s2 := m.Send(&seq, 1, 0), m.Send(&seq, 1, 0), m.Send(&seq, 1, 0)
+	m.Delivered(s1, 1)
+	m.Delivered(s0, 2)
+	m.Transmitted(s2)
+	m.TransmissionLost(s2)
+	// plain: one recovered by a retransmission.
+	p2 := m.Send(&plain, 1, 0)
+	m.Transmitted(p2)
+	m.TransmissionLost(p2)
+	m.Transmitted(p2)
+	m.Delivered(p2, 3)
+	m.FinishAll()
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"out of order", m.OutOfOrder, 2},
+		{"restorable", m.Restorable, 1},
+		{"lost early", m.LostEarly, 2},
+		{"recovered", m.Recovered, 1},
+		{"transmissions", m.Transmissions, 5},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d; want %d", c.name, c.got, c.want)
+		}
+	}
+}

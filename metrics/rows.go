@@ -57,6 +57,8 @@ type ConnectionRow struct {
 	PeerDetected   bool
 	PeerDetectedNs int64 // valid when PeerDetected
 	WillSent       bool
+	Lost           bool  // the connection was lost (not closed by DISCONNECT or FIN)
+	LostNs         int64 // valid when Lost: when its last packet got through
 }
 
 // PacketRow is one row of the opt-in packets table: one packet offered to
@@ -91,6 +93,15 @@ type RunRow struct {
 	EnergyJ              float64
 	EnergyPerDeliveredMJ float64
 	Events               int64
+
+	// The reliability scorecard (source document 000), NaN when it does
+	// not apply (no connection was lost, no message out of order, …).
+	VisibilityP50Ms        float64 // state visibility: median time from losing a peer to knowing it, over both sides of every lost connection
+	VisibilityP95Ms        float64 // … its 95th percentile
+	VisibilityUndetected   int64   // sides that never knew by the end of the run
+	ReorderRestorableRatio float64 // out-of-order deliveries whose receiver had sequence information to restore the order ÷ out-of-order deliveries
+	RecoveryRatio          float64 // messages delivered although a transmission was lost before delivery ÷ messages with a transmission lost before any delivery
+	TransmissionsPerMsg    float64 // transmissions ÷ (message, receiver) pairs
 }
 
 // Sink receives finished rows. Rows are passed by pointer for speed; a Sink

@@ -261,7 +261,8 @@ func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, prof func(int) 
 		if len(grp.observe) > 0 {
 			if grp.obsInfo == nil {
 				for _, path := range grp.observe {
-					grp.obsInfo = append(grp.obsInfo, metrics.StreamInfo{Dst: "", Group: name, Protocol: config.ProtoCoAP, QoS: notifyQoS, TopicOrPath: path})
+					// Observe numbers let the observer restore the order.
+					grp.obsInfo = append(grp.obsInfo, metrics.StreamInfo{Dst: "", Group: name, Protocol: config.ProtoCoAP, QoS: notifyQoS, TopicOrPath: path, Restorable: true})
 				}
 			}
 			d.obs = make([]metrics.Stream, len(grp.observe))

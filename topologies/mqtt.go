@@ -83,6 +83,8 @@ type mqttConn struct {
 	closed   sim.Time // when the first side knew it was gone
 	detected sim.Time // when the second side knew
 	reason   string
+	lastRx   sim.Time // when a segment of the connection last got through
+	lostAt   sim.Time // the first segment dropped after lastRx: when the path failed
 	willSent bool
 	rowDone  bool
 }
@@ -478,6 +480,7 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 		return
 	}
 	cn := m.conns[idx]
+	cn.lastRx = now
 	if p.Dst == cn.broker.node {
 		if !cn.accepted && seg.Flags&tcp.SYN != 0 && seg.Flags&tcp.ACK == 0 {
 			cn.accepted, cn.srvDead, cn.brkGone = true, false, false
@@ -706,6 +709,23 @@ func (m *mqttNet) writeRow(cn *mqttConn) {
 	if cn.detected != 0 {
 		r.PeerDetected, r.PeerDetectedNs = true, int64(cn.detected)
 	}
+	if cn.closed != 0 && lostReason(cn.reason) {
+		// State visibility: how long each side took to know that the
+		// connection was lost. It was lost when the first packet after
+		// the last one that got through was dropped (or, if none was,
+		// at that last one).
+		lost := cn.lastRx
+		if cn.lostAt > lost {
+			lost = cn.lostAt
+		}
+		r.Lost, r.LostNs = true, int64(lost)
+		m.w.visibility.Add(int64(cn.closed - lost))
+		if cn.detected != 0 {
+			m.w.visibility.Add(int64(cn.detected - lost))
+		} else {
+			m.w.visUndetected++
+		}
+	}
 	m.w.sink.Connection(&r)
 }
 
@@ -735,8 +755,9 @@ type mqttGroup struct {
 	cfg     mqtt.ClientConfig
 	params  workload.Params
 	payload []byte
-	qos     mqtt.QoS
-	retain  bool
+	qos      mqtt.QoS
+	retain   bool
+	sequence bool // publications carry application sequence numbers
 	topic   string // template
 	subs    []mqtt.Subscription
 	broker  *mqttBroker
@@ -774,8 +795,9 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 		params:  workloadParams(&g.Workload),
 		payload: make([]byte, g.Workload.Payload),
 		qos:     mqtt.QoS(c.QoS),
-		retain:  c.Retain,
-		topic:   c.Topic,
+		retain:   c.Retain,
+		sequence: c.Sequence,
+		topic:    c.Topic,
 		broker:  b,
 		devs:    make([]mqttDevice, g.Count),
 	}
@@ -895,6 +917,7 @@ func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
 	st := &metrics.Stream{}
 	st.Init(m.w.nodes[d.node].name, &metrics.StreamInfo{
 		Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
+		Restorable: g.sequence,
 	})
 	m.streams[key] = st
 	d.last = st
@@ -996,6 +1019,9 @@ func (m *mqttNet) lost(p *network.Packet) {
 		return
 	}
 	if int(b.conn) < len(m.conns) {
+		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && cn.lostAt <= cn.lastRx {
+			cn.lostAt = m.w.K.Now()
+		}
 		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && b.seg.Len > 0 {
 			if p.Dst == cn.broker.node {
 				m.countSegment(&cn.up, cn.cliISS, b.seg, true)
@@ -1141,4 +1167,14 @@ func (m *mqttNet) intended(b *mqttBroker, topic string, fn func(client string)) 
 	if b.gw != nil && b.gw.bridged(topic) {
 		b.gw.remote.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) { fn(client) })
 	}
+}
+
+// lostReason reports whether a connection that ended this way was lost
+// rather than closed on purpose (DISCONNECT, refusal, takeover).
+func lostReason(r string) bool {
+	switch r {
+	case "keepalive_timeout", "tcp_abort", "tcp_reset", "broker_close", "connect_failed":
+		return true
+	}
+	return false
 }

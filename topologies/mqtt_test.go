@@ -110,7 +110,7 @@ mqtt = { keepalive = "10s", will = { topic = "status/{index}", payload = "gone",
 		t.Fatal(err)
 	}
 	w.K.Run(w.End())
-	w.Finish()
+	run := w.Finish()
 	var victim *metrics.ConnectionRow
 	for i := range c.conns {
 		if c.conns[i].Client == "victim-0" {
@@ -128,6 +128,16 @@ mqtt = { keepalive = "10s", will = { topic = "status/{index}", payload = "gone",
 	t.Logf("victim %+v", *victim)
 	if !victim.PeerDetected || detected < closed || detected > 125 {
 		t.Errorf("victim's own detection at %.3f s; want after the broker's (%.3f s), by its ping timeout", detected, closed)
+	}
+	// State visibility: the path failed at the outage (100 s, the first
+	// packet dropped after it); the broker knew within 1.5 × 10 s, the
+	// device within its keepalive plus the ping timeout.
+	lost := float64(victim.LostNs) / 1e9
+	if !victim.Lost || lost < 100 || lost > 110 {
+		t.Errorf("lost_ns %.3f s; want the outage's first dropped packet, 100–110 s", lost)
+	}
+	if v := run.VisibilityP95Ms; !(v > 0 && v <= 20000) || run.VisibilityUndetected != 0 {
+		t.Errorf("visibility p95 %.1f ms, %d undetected; want both sides within 20 s", v, run.VisibilityUndetected)
 	}
 	for _, d := range c.devs {
 		if d.Node == "app-0" && d.MsgsReceived != 1 {

@@ -64,6 +64,9 @@ type World struct {
 	coapGroups  []*coapGroup
 
 	mq *mqttNet // nil when the world has no broker
+
+	visibility    metrics.Histogram // state visibility delays (ns) of lost connections
+	visUndetected int64             // sides of lost connections that never knew
 }
 
 // Build creates the world of one run of a validated experiment.
@@ -281,6 +284,15 @@ func (w *World) Finish() metrics.RunRow {
 	}
 	row.EnergyPerDeliveredMJ = ratio(row.EnergyJ*1e3, float64(m.Unique))
 	row.Events = int64(w.K.Events())
+	row.ReorderRestorableRatio = ratio(float64(m.Restorable), float64(m.OutOfOrder))
+	row.RecoveryRatio = ratio(float64(m.Recovered), float64(m.LostEarly))
+	row.TransmissionsPerMsg = ratio(float64(m.Transmissions), float64(m.Expected))
+	row.VisibilityP50Ms, row.VisibilityP95Ms = math.NaN(), math.NaN()
+	if w.visibility.Count() > 0 {
+		row.VisibilityP50Ms = w.visibility.Quantile(0.50) / 1e6
+		row.VisibilityP95Ms = w.visibility.Quantile(0.95) / 1e6
+	}
+	row.VisibilityUndetected = w.visUndetected
 	return row
 }
 

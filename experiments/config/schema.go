@@ -212,6 +212,7 @@ type MQTT struct {
 	Username     string   `toml:"username"`      // username
 	Password     string   `toml:"password"`      // password (with 3.1.1, only with a username)
 	Subscribe    []string `toml:"subscribe"`     // subscribe: topic filters (default none)
+	Sequence     bool     `toml:"sequence"`      // sequence (default false): publishers number their messages in the payload, so a receiver can restore their order
 }
 
 // Will is devices.<name>.mqtt.will.

@@ -49,6 +49,7 @@ var specColumns = map[string][]string{
 		"run_id BYTE_ARRAY STRING", "client BYTE_ARRAY STRING", "server BYTE_ARRAY STRING",
 		"protocol BYTE_ARRAY STRING", "opened_ns INT64", "closed_ns INT64 optional",
 		"close_reason BYTE_ARRAY STRING", "peer_detected_ns INT64 optional", "will_sent BOOLEAN",
+		"lost_ns INT64 optional",
 	},
 	TablePackets: {
 		"run_id BYTE_ARRAY STRING", "t_ns INT64", "link BYTE_ARRAY STRING", "link_class BYTE_ARRAY STRING",
@@ -590,6 +591,8 @@ func TestWriteRunsRoundTrip(t *testing.T) {
 		"delivery_ratio DOUBLE", "duplicates INT64", "in_order_ratio DOUBLE", "latency_p50_ms DOUBLE",
 		"latency_p95_ms DOUBLE", "latency_p99_ms DOUBLE", "bytes_on_air INT64", "energy_j DOUBLE",
 		"energy_per_delivered_mj DOUBLE", "events INT64",
+		"visibility_p50_ms DOUBLE", "visibility_p95_ms DOUBLE", "visibility_undetected INT64",
+		"reorder_restorable_ratio DOUBLE", "recovery_ratio DOUBLE", "transmissions_per_msg DOUBLE",
 	}
 	if got := describeColumns(t, pf); !slices.Equal(got, want) {
 		t.Errorf("runs columns:\n got %q\nwant %q", got, want)

@@ -174,9 +174,11 @@ type connectionRecord struct {
 	CloseReason    string `parquet:"close_reason,dict"`
 	PeerDetectedNs *int64 `parquet:"peer_detected_ns,optional"`
 	WillSent       bool   `parquet:"will_sent"`
+	LostNs         *int64 `parquet:"lost_ns,optional"` // extension: when the last packet of a lost connection got through
 
 	closedNs       int64
 	peerDetectedNs int64
+	lostNs         int64
 }
 
 func (d *connectionRecord) set(runID string, r *metrics.ConnectionRow) {
@@ -199,6 +201,12 @@ func (d *connectionRecord) set(runID string, r *metrics.ConnectionRow) {
 		d.PeerDetectedNs = nil
 	}
 	d.WillSent = r.WillSent
+	if r.Lost {
+		d.lostNs = r.LostNs
+		d.LostNs = &d.lostNs
+	} else {
+		d.LostNs = nil
+	}
 }
 
 func (d *connectionRecord) row() (runID string, r metrics.ConnectionRow) {
@@ -215,6 +223,9 @@ func (d *connectionRecord) row() (runID string, r metrics.ConnectionRow) {
 	}
 	if d.PeerDetectedNs != nil {
 		r.PeerDetected, r.PeerDetectedNs = true, *d.PeerDetectedNs
+	}
+	if d.LostNs != nil {
+		r.Lost, r.LostNs = true, *d.LostNs
 	}
 	return d.RunID, r
 }

@@ -79,6 +79,13 @@ var runsTail = []runsColumn{
 	{"energy_j", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.EnergyJ) }},
 	{"energy_per_delivered_mj", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.EnergyPerDeliveredMJ) }},
 	{"events", int64Node, func(r *RunInfo) parquet.Value { return parquet.Int64Value(r.Events) }},
+	// Extensions: the reliability scorecard (see README).
+	{"visibility_p50_ms", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.VisibilityP50Ms) }},
+	{"visibility_p95_ms", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.VisibilityP95Ms) }},
+	{"visibility_undetected", int64Node, func(r *RunInfo) parquet.Value { return parquet.Int64Value(r.VisibilityUndetected) }},
+	{"reorder_restorable_ratio", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.ReorderRestorableRatio) }},
+	{"recovery_ratio", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.RecoveryRatio) }},
+	{"transmissions_per_msg", doubleNode, func(r *RunInfo) parquet.Value { return parquet.DoubleValue(r.TransmissionsPerMsg) }},
 }
 
 // paramKind is the Parquet type of a param.* column.
@@ -337,6 +344,18 @@ func setRunsColumn(r *RunInfo, name string, v parquet.Value) {
 		r.BytesOnAir = v.Int64()
 	case "energy_j":
 		r.EnergyJ = v.Double()
+	case "visibility_p50_ms":
+		r.VisibilityP50Ms = v.Double()
+	case "visibility_p95_ms":
+		r.VisibilityP95Ms = v.Double()
+	case "visibility_undetected":
+		r.VisibilityUndetected = v.Int64()
+	case "reorder_restorable_ratio":
+		r.ReorderRestorableRatio = v.Double()
+	case "recovery_ratio":
+		r.RecoveryRatio = v.Double()
+	case "transmissions_per_msg":
+		r.TransmissionsPerMsg = v.Double()
 	case "energy_per_delivered_mj":
 		r.EnergyPerDeliveredMJ = v.Double()
 	case "events":
