@@ -750,19 +750,19 @@ const noConn = ^uint32(0)
 
 // mqttGroup drives the MQTT devices of one group.
 type mqttGroup struct {
-	m       *mqttNet
-	name    string
-	cfg     mqtt.ClientConfig
-	params  workload.Params
-	payload []byte
+	m        *mqttNet
+	name     string
+	cfg      mqtt.ClientConfig
+	params   workload.Params
+	payload  []byte
 	qos      mqtt.QoS
 	retain   bool
-	sequence bool // publications carry application sequence numbers
-	topic   string // template
-	subs    []mqtt.Subscription
-	broker  *mqttBroker
-	first   network.NodeID
-	devs    []mqttDevice
+	sequence bool   // publications carry application sequence numbers
+	topic    string // template
+	subs     []mqtt.Subscription
+	broker   *mqttBroker
+	first    network.NodeID
+	devs     []mqttDevice
 }
 
 // mqttDevice is one device: workload, MQTT client, current connection.
@@ -790,16 +790,16 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 	}
 	c := &g.MQTT
 	grp := &mqttGroup{
-		m:       m,
-		name:    name,
-		params:  workloadParams(&g.Workload),
-		payload: make([]byte, g.Workload.Payload),
-		qos:     mqtt.QoS(c.QoS),
+		m:        m,
+		name:     name,
+		params:   workloadParams(&g.Workload),
+		payload:  make([]byte, g.Workload.Payload),
+		qos:      mqtt.QoS(c.QoS),
 		retain:   c.Retain,
 		sequence: c.Sequence,
 		topic:    c.Topic,
-		broker:  b,
-		devs:    make([]mqttDevice, g.Count),
+		broker:   b,
+		devs:     make([]mqttDevice, g.Count),
 	}
 	grp.cfg = mqtt.ClientConfig{
 		CleanSession: c.CleanSession,
