@@ -365,23 +365,29 @@ func setRunsColumn(r *RunInfo, name string, v parquet.Value) {
 		if !ok {
 			return // a column this version does not know
 		}
-		p := Param{Path: path}
-		if !v.IsNull() {
-			switch v.Kind() {
-			case parquet.Int64:
-				p.Value = v.Int64()
-			case parquet.Int32:
-				p.Value = int64(v.Int32())
-			case parquet.Double:
-				p.Value = v.Double()
-			case parquet.Float:
-				p.Value = float64(v.Float())
-			case parquet.Boolean:
-				p.Value = v.Boolean()
-			case parquet.ByteArray:
-				p.Value = string(v.ByteArray())
-			}
-		}
-		r.Params = append(r.Params, p)
+		r.Params = append(r.Params, Param{Path: path, Value: paramFromValue(v)})
 	}
+}
+
+// paramFromValue is the Go value of a param.* cell: int64, float64, string,
+// bool, or nil for NULL.
+func paramFromValue(v parquet.Value) any {
+	if v.IsNull() {
+		return nil
+	}
+	switch v.Kind() {
+	case parquet.Int64:
+		return v.Int64()
+	case parquet.Int32:
+		return int64(v.Int32())
+	case parquet.Double:
+		return v.Double()
+	case parquet.Float:
+		return float64(v.Float())
+	case parquet.Boolean:
+		return v.Boolean()
+	case parquet.ByteArray:
+		return string(v.ByteArray())
+	}
+	return nil
 }

@@ -1,0 +1,208 @@
+package output
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// PointSummary is one row of summary.parquet: one sweep point, its swept
+// parameters, how many replications it has and, per metric, the mean and
+// the 95 % confidence interval over them.
+type PointSummary struct {
+	Point        int32
+	Params       []Param
+	Replications int32
+	Metrics      []MetricSummary // in SummaryMetrics order
+}
+
+// MetricSummary is the mean and 95 % confidence interval of one metric
+// over the replications of a point; N is how many replications had a
+// value (NaN values are left out). Low and High are NaN when N < 2.
+type MetricSummary struct {
+	Mean, Low, High float64
+	N               int32
+}
+
+// SummaryMetrics are the runs-table columns summarised per point, in
+// column order.
+var SummaryMetrics = []string{
+	"delivery_ratio", "in_order_ratio", "reorder_restorable_ratio", "recovery_ratio",
+	"visibility_p50_ms", "visibility_p95_ms",
+	"latency_p50_ms", "latency_p95_ms", "latency_p99_ms",
+	"transmissions_per_msg", "energy_per_delivered_mj",
+}
+
+// MetricValue returns the value of runs-table column name for r.
+func MetricValue(r *RunInfo, name string) float64 {
+	switch name {
+	case "delivery_ratio":
+		return r.DeliveryRatio
+	case "in_order_ratio":
+		return r.InOrderRatio
+	case "reorder_restorable_ratio":
+		return r.ReorderRestorableRatio
+	case "recovery_ratio":
+		return r.RecoveryRatio
+	case "visibility_p50_ms":
+		return r.VisibilityP50Ms
+	case "visibility_p95_ms":
+		return r.VisibilityP95Ms
+	case "latency_p50_ms":
+		return r.LatencyP50Ms
+	case "latency_p95_ms":
+		return r.LatencyP95Ms
+	case "latency_p99_ms":
+		return r.LatencyP99Ms
+	case "transmissions_per_msg":
+		return r.TransmissionsPerMsg
+	case "energy_per_delivered_mj":
+		return r.EnergyPerDeliveredMJ
+	}
+	return math.NaN()
+}
+
+// WriteSummary writes summary.parquet: columns point, param.<path>…,
+// replications, then <metric>_mean, <metric>_ci_low, <metric>_ci_high and
+// <metric>_n for each of SummaryMetrics. It writes through a temporary file
+// renamed when complete.
+func WriteSummary(path string, points []PointSummary) error {
+	infos := make([]RunInfo, len(points))
+	for i, p := range points {
+		infos[i] = RunInfo{Params: p.Params}
+	}
+	params, err := paramColumns(infos)
+	if err != nil {
+		return err
+	}
+	fields := parquet.Group{}
+	var order []string
+	add := func(name string, node parquet.Node) {
+		fields[name] = node
+		order = append(order, name)
+	}
+	add("point", int32Node)
+	for _, c := range params {
+		add(c.name, c.node)
+	}
+	add("replications", int32Node)
+	for _, m := range SummaryMetrics {
+		add(m+"_mean", doubleNode)
+		add(m+"_ci_low", doubleNode)
+		add(m+"_ci_high", doubleNode)
+		add(m+"_n", int32Node)
+	}
+	schema := orderedGroup{fields, order}
+	rows := make([]parquet.Row, len(points))
+	for i := range points {
+		p := &points[i]
+		if len(p.Metrics) != len(SummaryMetrics) {
+			return fmt.Errorf("output: summary point %d has %d metrics, want %d", p.Point, len(p.Metrics), len(SummaryMetrics))
+		}
+		row := make(parquet.Row, 0, len(order))
+		row = append(row, parquet.Int32Value(p.Point))
+		for _, c := range params {
+			row = append(row, c.value(&infos[i]))
+		}
+		row = append(row, parquet.Int32Value(p.Replications))
+		for _, m := range p.Metrics {
+			row = append(row, parquet.DoubleValue(m.Mean), parquet.DoubleValue(m.Low), parquet.DoubleValue(m.High), parquet.Int32Value(m.N))
+		}
+		for j := range row {
+			row[j] = row[j].Level(0, row[j].DefinitionLevel(), j)
+		}
+		rows[i] = row
+	}
+	return writeAtomic(path, func(f *os.File) error {
+		w := parquet.NewWriter(f, writerOptions("summary", schema, nil, defaultLayout)...)
+		if _, err := w.WriteRows(rows); err != nil {
+			return fmt.Errorf("output: writing %s: %w", path, err)
+		}
+		if err := w.Close(); err != nil {
+			return fmt.Errorf("output: writing %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// ReadSummary reads summary.parquet back (params typed by their columns).
+func ReadSummary(path string) ([]PointSummary, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("output: reading %s: %w", path, err)
+	}
+	var names []string
+	for _, c := range pf.Schema().Columns() {
+		names = append(names, strings.Join(c, "."))
+	}
+	index := map[string]int{}
+	for i, n := range names {
+		index[n] = i
+	}
+	r := parquet.NewReader(pf)
+	defer r.Close()
+	var out []PointSummary
+	buf := make([]parquet.Row, 1)
+	for {
+		n, err := r.ReadRows(buf)
+		if n == 1 {
+			row := buf[0]
+			var p PointSummary
+			for _, v := range row {
+				name := names[v.Column()]
+				switch {
+				case name == "point":
+					p.Point = v.Int32()
+				case name == "replications":
+					p.Replications = v.Int32()
+				case strings.HasPrefix(name, ParamPrefix):
+					p.Params = append(p.Params, Param{Path: strings.TrimPrefix(name, ParamPrefix), Value: paramFromValue(v)})
+				}
+			}
+			for _, m := range SummaryMetrics {
+				get := func(suffix string) parquet.Value { return valueOf(row, index[m+suffix]) }
+				p.Metrics = append(p.Metrics, MetricSummary{
+					Mean: get("_mean").Double(), Low: get("_ci_low").Double(), High: get("_ci_high").Double(), N: get("_n").Int32(),
+				})
+			}
+			out = append(out, p)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("output: reading %s: %w", path, err)
+		}
+	}
+}
+
+// valueOf is the value of column c in row.
+func valueOf(row parquet.Row, c int) parquet.Value {
+	for _, v := range row {
+		if v.Column() == c {
+			return v
+		}
+	}
+	return parquet.NullValue()
+}
+
+// summaryName is the file name of the summary table in an output folder.
+const summaryName = "summary.parquet"
+
+// SummaryPath is the summary table's path in output folder dir.
+func SummaryPath(dir string) string { return filepath.Join(dir, summaryName) }
