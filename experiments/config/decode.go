@@ -47,7 +47,7 @@ func (s *Source) Resolve() (*Experiment, error) {
 	finishDefaults(e, func(k string) bool { return r.present[k] })
 	r.validate(e)
 	if e.Sweep != nil && !s.point {
-		r.checkSweepValues()
+		r.checkSweepValues(e.Sweep.Mode)
 	}
 	if err := r.probs.err(); err != nil {
 		return nil, err

@@ -160,6 +160,15 @@ acl = { sensor = { write = ["a/+/#"], read = ["a/#/b"] }, ghost = { read = ["#"]
 `, nil, `
 f.toml:12:39: brokers.cloud.auth.acl.sensor.read: "a/#/b" is not a valid topic filter: # must be the whole last level (valid: levels separated by '/', placeholders {group} and {index})
 f.toml:12:59: brokers.cloud.auth.acl.ghost: no user "ghost" in auth.users (valid: sensor)`},
+	{"zip points", base + `[coap_servers.api]
+link = "wifi"
+[sweep]
+mode = "zip"
+[sweep.params]
+"devices.s.protocol" = ["mqtt", "coap", "coap"]
+"devices.s.attach"   = ["cloud", "api", "cloud"]
+`, nil, `
+f.toml:16:41: devices.s.attach: "cloud" is a broker, but protocol "coap" attaches to a coap_server (valid: api) (at sweep point 2: devices.s.attach = "cloud", devices.s.protocol = "coap")`},
 	{"set", base, []string{"devices.s.count=0", "devices.nope.count=1", "links.wifi.loss.p=0.5", "seed=abc", "nothing", "links.wifi.outages[0].at=\"1s\""}, `
 --set devices.nope.count: no device group "nope" in the file (valid: s)
 --set devices.s.count: 0 is too small (valid: count ≥ 1)

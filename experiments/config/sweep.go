@@ -5,6 +5,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // [sweep.params] maps key paths to lists of values. A key is one quoted
@@ -127,10 +128,14 @@ func (r *resolver) zipLengths(s *Sweep) {
 // the value in the list; one elsewhere (say, protocol "coap" on devices
 // attached to a broker) also points at the value and says which it is.
 // Combinations of values are not checked here: the runs of the sweep are.
-func (r *resolver) checkSweepValues() {
+func (r *resolver) checkSweepValues(mode string) {
 	known := map[string]bool{}
 	for _, q := range r.probs {
 		known[q.Path+"\x00"+q.Msg] = true
+	}
+	if mode == SweepZip && len(r.params) > 1 && r.equalLengths() {
+		r.checkZipPoints(known)
+		return
 	}
 	for _, pr := range r.params {
 		for i, v := range pr.values {
@@ -155,4 +160,53 @@ func (r *resolver) checkSweepValues() {
 			}
 		}
 	}
+}
+
+// checkZipPoints resolves the experiment once per point of a zip sweep,
+// with all its parameters' values together: in a zip the values of one
+// index belong together (protocol "coap" with attach "api"), so checking
+// them one by one would report combinations that never run. A problem is
+// reported at the point's value of the first parameter.
+func (r *resolver) checkZipPoints(known map[string]bool) {
+	n := len(r.params[0].values)
+	for i := 0; i < n; i++ {
+		c := r.src.Clone()
+		delete(c.Tree, "sweep")
+		c.point = true
+		at := r.src.where(r.params[0].at.index(i))
+		var with []string
+		ok := true
+		for _, pr := range r.params {
+			if c.put(pr.target, deepCopy(pr.values[i]), origin{pos: r.src.where(pr.at.index(i))}) != nil {
+				ok = false
+				break
+			}
+			with = append(with, fmt.Sprintf("%s = %s", pr.target, formatValue(pr.values[i])))
+		}
+		if !ok {
+			continue // decodeParams reported it
+		}
+		_, err := c.Resolve()
+		probs, _ := err.(Problems)
+		for _, q := range probs {
+			if known[q.Path+"\x00"+q.Msg] {
+				continue
+			}
+			known[q.Path+"\x00"+q.Msg] = true
+			q.Pos = at
+			q.Msg += fmt.Sprintf(" (at sweep point %d: %s)", i, strings.Join(with, ", "))
+			r.probs = append(r.probs, q)
+		}
+	}
+}
+
+// equalLengths reports whether every parameter has as many values as the
+// first (zip mode; zipLengths reports it otherwise).
+func (r *resolver) equalLengths() bool {
+	for _, pr := range r.params[1:] {
+		if len(pr.values) != len(r.params[0].values) {
+			return false
+		}
+	}
+	return true
 }
