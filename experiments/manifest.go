@@ -17,6 +17,7 @@ type Manifest struct {
 	GoVersion        string        `json:"go_version"`
 	File             string        `json:"file"`
 	ExperimentSHA256 string        `json:"experiment_sha256"`
+	PlanSHA256       string        `json:"plan_sha256"` // see PlanHash; a resume must match it
 	Sets             []string      `json:"sets,omitempty"`
 	Experiment       any           `json:"experiment"` // resolved, with defaults, keyed as in TOML
 	Text             string        `json:"experiment_text"`
@@ -35,15 +36,17 @@ type ManifestRun struct {
 	Params      []any   `json:"params,omitempty"`
 	WallSeconds float64 `json:"wall_seconds"`
 	Events      int64   `json:"events"`
+	Skipped     bool    `json:"skipped,omitempty"` // complete before this invocation (resume)
 }
 
-func manifest(runs []Run, results []Result, opts Options, wall time.Duration) Manifest {
+func manifest(runs []Run, results []Result, hash string, opts Options, wall time.Duration) Manifest {
 	m := Manifest{
 		Tool:             "iotsim",
 		Version:          Version,
 		GoVersion:        runtime.Version(),
 		File:             opts.File,
 		ExperimentSHA256: experimentHash(opts.Text),
+		PlanSHA256:       hash,
 		Sets:             opts.Sets,
 		Experiment:       resolvedTree(runs[0].Exp),
 		Text:             string(opts.Text),
@@ -53,7 +56,7 @@ func manifest(runs []Run, results []Result, opts Options, wall time.Duration) Ma
 	}
 	for i, r := range runs {
 		mr := ManifestRun{RunID: r.ID, Seed: r.Seed, Point: r.Point, Rep: r.Rep,
-			WallSeconds: results[i].Wall.Seconds(), Events: results[i].Info.Events}
+			WallSeconds: results[i].Wall.Seconds(), Events: results[i].Info.Events, Skipped: results[i].Skipped}
 		for _, p := range r.Params {
 			mr.Params = append(mr.Params, map[string]any{"path": p.Path, "value": p.Value})
 		}

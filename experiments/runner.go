@@ -53,6 +53,9 @@ type Options struct {
 	File string
 	Text []byte
 	Sets []string
+	// PlanHash identifies the whole plan (see PlanHash); a shard must be
+	// given the hash of the unsharded plan. Default: PlanHash(runs).
+	PlanHash string
 }
 
 // Progress is a snapshot of an execution in progress.
@@ -65,32 +68,53 @@ type Progress struct {
 
 // Result is one finished run.
 type Result struct {
-	Info output.RunInfo
-	Wall time.Duration
-	Msgs int64 // message rows written
+	Info    output.RunInfo
+	Wall    time.Duration
+	Msgs    int64 // message rows written
+	Skipped bool  // complete in the folder already (resume): not executed again
 }
 
-// Execute runs every run, writes their tables, then runs.parquet and
-// manifest.json. It returns the results in plan order. On cancellation
-// (ctx) runs in progress are abandoned without leaving partial files.
+// Execute runs every run, writes their tables and completion records, then
+// runs.parquet and manifest.json. It returns the results in plan order.
+//
+// Runs already complete in opts.Out (see DoneDir) are not executed again:
+// their results come from their completion records, so the folder ends the
+// same, byte for byte, as after one uninterrupted execution. A folder that
+// holds results of another plan is refused with a *MismatchError before
+// anything is written. On cancellation (ctx) runs in progress are abandoned
+// without leaving partial files, finished runs stay complete, and the error
+// is ctx's.
 func Execute(ctx context.Context, runs []Run, opts Options) ([]Result, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("no runs to execute")
 	}
+	hash := cmp.Or(opts.PlanHash, PlanHash(runs))
+	skipped, err := completedRuns(opts.Out, hash, runs, opts.Tables)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.Out, 0o755); err != nil {
 		return nil, err
+	}
+	var pending []int
+	results := make([]Result, len(runs))
+	for i := range runs {
+		if r, ok := skipped[i]; ok {
+			results[i] = r
+		} else {
+			pending = append(pending, i)
+		}
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	workers = min(workers, len(runs))
+	workers = max(1, min(workers, len(pending)))
 	start := time.Now()
-	results := make([]Result, len(runs))
 	errs := make([]error, len(runs))
 	var (
 		mu     sync.Mutex
-		done   int
+		done   = len(skipped)
 		events uint64
 	)
 	report := func(now, end sim.Time, newEvents uint64, finished bool) {
@@ -116,7 +140,7 @@ func Execute(ctx context.Context, runs []Run, opts Options) ([]Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i], errs[i] = executeOne(ctx, runs[i], opts, report)
+				results[i], errs[i] = executeOne(ctx, runs[i], hash, opts, report)
 				if errs[i] != nil {
 					cancel()
 				}
@@ -124,7 +148,7 @@ func Execute(ctx context.Context, runs []Run, opts Options) ([]Result, error) {
 		}()
 	}
 feed:
-	for i := range runs {
+	for _, i := range pending {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
@@ -148,7 +172,7 @@ feed:
 			return nil, err
 		}
 	}
-	if err := output.WriteManifest(filepath.Join(opts.Out, cmp.Or(opts.ManifestFile, "manifest.json")), manifest(runs, results, opts, time.Since(start))); err != nil {
+	if err := output.WriteManifest(filepath.Join(opts.Out, cmp.Or(opts.ManifestFile, "manifest.json")), manifest(runs, results, hash, opts, time.Since(start))); err != nil {
 		return nil, err
 	}
 	return results, nil
@@ -158,7 +182,7 @@ feed:
 // cancellation and progress reports.
 const chunk = sim.Time(time.Second)
 
-func executeOne(ctx context.Context, run Run, opts Options, report func(now, end sim.Time, events uint64, finished bool)) (Result, error) {
+func executeOne(ctx context.Context, run Run, hash string, opts Options, report func(now, end sim.Time, events uint64, finished bool)) (Result, error) {
 	began := time.Now()
 	w, err := output.OpenRun(opts.Out, run.ID, opts.Tables, runMeta(run, opts))
 	if err != nil {
@@ -190,20 +214,13 @@ func executeOne(ctx context.Context, run Run, opts Options, report func(now, end
 	if err := w.Close(); err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", run.ID, err)
 	}
+	// The completion record goes last: with it the run counts as complete.
+	msgs := w.Rows(output.TableMessages)
+	if err := writeDone(opts.Out, hash, run, msgs, row); err != nil {
+		return Result{}, fmt.Errorf("run %s: completion record: %w", run.ID, err)
+	}
 	report(end, end, 0, true)
-	return Result{
-		Info: output.RunInfo{
-			RunID:      run.ID,
-			Experiment: run.Exp.Name,
-			Seed:       run.Seed,
-			Point:      int32(run.Point),
-			Rep:        int32(run.Rep),
-			Params:     run.Params,
-			RunRow:     row,
-		},
-		Wall: time.Since(began),
-		Msgs: w.Rows("messages"),
-	}, nil
+	return Result{Info: runInfo(run, row), Wall: time.Since(began), Msgs: msgs}, nil
 }
 
 // experimentHash identifies the experiment text in outputs.

@@ -49,6 +49,9 @@ func runCommand() *cli.Command {
 				File:    file,
 				Text:    text,
 				Sets:    c.StringSlice("set"),
+				// Of the whole sweep, before sharding: every shard records
+				// the same plan, so shards can share (and resume) one folder.
+				PlanHash: experiments.PlanHash(runs),
 			}
 			if o := c.String("out"); o != "" {
 				opts.Out = o
@@ -234,8 +237,13 @@ func progressPrinter(w io.Writer) func(experiments.Progress) {
 func printRunSummary(w io.Writer, results []experiments.Result, out string, wall time.Duration) error {
 	infos := make([]experiments.RunInfo, len(results))
 	var events, delivered int64
+	skipped := 0
 	for i, r := range results {
 		infos[i] = r.Info
+		if r.Skipped {
+			skipped++
+			continue
+		}
 		events += r.Info.Events
 		delivered += r.Info.MsgsDelivered
 	}
@@ -243,7 +251,10 @@ func printRunSummary(w io.Writer, results []experiments.Result, out string, wall
 		return err
 	}
 	fmt.Fprintf(w, "\n%d run(s) in %.2fs wall: %.3g events/s, %.3g delivered messages/s. Output: %s\n",
-		len(results), wall.Seconds(), float64(events)/wall.Seconds(), float64(delivered)/wall.Seconds(), out)
+		len(results)-skipped, wall.Seconds(), float64(events)/wall.Seconds(), float64(delivered)/wall.Seconds(), out)
+	if skipped > 0 {
+		fmt.Fprintf(w, "Resumed: %d run(s) were already complete in %s and were not run again.\n", skipped, out)
+	}
 	fmt.Fprintf(w, "Summarise it again with: iotsim report %s\n", out)
 	return nil
 }

@@ -6,8 +6,10 @@
 //	iotsim report DIR
 //	iotsim version
 //
-// Exit codes: 0 success, 1 the simulation or output failed, 2 bad usage or
-// an invalid experiment file. This package only parses flags, prints and
+// Exit codes: 0 success, 1 the simulation or output failed (or it was
+// interrupted: Ctrl-C/SIGTERM keeps finished runs; run again to resume), 2
+// bad usage, an invalid experiment file, or an output folder that holds
+// another experiment's results. This package only parses flags, prints and
 // maps errors to exit codes; everything else lives in experiments.
 package main
 
@@ -21,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/iotsim/iotsim/experiments"
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/urfave/cli/v2"
 )
@@ -52,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var problems config.Problems
 	var usage usageError
+	var mismatch *experiments.MismatchError
 	switch {
 	case errors.As(err, &problems):
 		for _, p := range problems {
@@ -60,6 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	case errors.As(err, &usage):
 		fmt.Fprintln(stderr, "iotsim:", usage.msg)
+		return 2
+	case errors.As(err, &mismatch):
+		fmt.Fprintln(stderr, "iotsim: refusing to resume:", mismatch)
 		return 2
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "iotsim: interrupted; finished runs are kept, runs in progress left no files")
