@@ -480,7 +480,9 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 		return
 	}
 	cn := m.conns[idx]
-	cn.lastRx = now
+	if cn.closed == 0 {
+		cn.lastRx = now // frozen once a side knows the connection is over
+	}
 	if p.Dst == cn.broker.node {
 		if !cn.accepted && seg.Flags&tcp.SYN != 0 && seg.Flags&tcp.ACK == 0 {
 			cn.accepted, cn.srvDead, cn.brkGone = true, false, false
@@ -1019,7 +1021,7 @@ func (m *mqttNet) lost(p *network.Packet) {
 		return
 	}
 	if int(b.conn) < len(m.conns) {
-		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && cn.lostAt <= cn.lastRx {
+		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && cn.closed == 0 && cn.lostAt <= cn.lastRx {
 			cn.lostAt = m.w.K.Now()
 		}
 		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && b.seg.Len > 0 {
