@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/iotsim/iotsim/experiments"
 	"github.com/iotsim/iotsim/experiments/config"
+	"github.com/iotsim/iotsim/experiments/report"
 	"github.com/urfave/cli/v2"
 )
 
@@ -129,23 +131,51 @@ func validateCommand() *cli.Command {
 func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "report",
-		Usage:     "summarise a finished output folder",
+		Usage:     "summarise a finished output folder: per run, per point (mean ± 95 % CI), and optionally an HTML page with plots",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "html", Usage: "also write a page with plots (not available in this version)"},
+			&cli.StringFlag{Name: "html", Usage: "also write one self-contained HTML page with plots to `FILE`"},
+			&cli.IntFlag{Name: "latency-rows", Value: report.DefaultMaxLatencyRows,
+				Usage: "most message rows per run whose latency is read for the CDFs (every k-th row beyond)"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return usagef("report takes exactly one output folder")
 			}
-			if c.String("html") != "" {
-				return usagef("--html: HTML reports are not available in this version yet")
+			if n := c.Int("latency-rows"); n < 1 {
+				return usagef("--latency-rows %d: must be at least 1", n)
 			}
-			infos, err := experiments.ReadRunsDir(c.Args().First())
+			opts := report.Options{MaxLatencyRows: c.Int("latency-rows")}
+			if c.String("html") == "" {
+				opts.MaxLatencyRows = -1 // the tables need no latencies
+			}
+			r, err := report.Load(c.Args().First(), opts)
 			if err != nil {
 				return err
 			}
-			return experiments.WriteSummary(c.App.Writer, infos, 0)
+			infos := make([]experiments.RunInfo, len(r.Runs))
+			for i := range r.Runs {
+				infos[i] = r.Runs[i].RunInfo
+			}
+			w := c.App.Writer
+			if err := experiments.WriteSummary(w, infos, 0); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\nPer point: mean ± half-width of the 95 %% confidence interval over replications (n/a: not in this folder or not applicable)\n")
+			if err := r.WriteTable(w); err != nil {
+				return err
+			}
+			if file := c.String("html"); file != "" {
+				var page bytes.Buffer
+				if err := r.WriteHTML(&page); err != nil {
+					return err
+				}
+				if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "\nWrote %s\n", file)
+			}
+			return nil
 		},
 	}
 }

@@ -3,7 +3,7 @@
 //
 //	iotsim run [FILE.toml] [--out DIR] [--seed N] [--set PATH=VALUE]... [--workers N] [--shard I/N] [--quiet]
 //	iotsim validate FILE.toml [--list]
-//	iotsim report DIR
+//	iotsim report DIR [--html FILE] [--latency-rows N]
 //	iotsim version
 //
 // Exit codes: 0 success, 1 the simulation or output failed (or it was
