@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 BIN     := bin/iotsim
 
-.PHONY: build test bench bench-kernel bench-fleet run lint fuzz clean
+.PHONY: build test bench bench-kernel bench-fleet run lint fuzz clean slurm-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/iotsim
@@ -24,6 +24,12 @@ bench-fleet:
 	for b in Fleet100k CoAPFleet100k MQTTFleet100k IdleDeviceMemory IdleCoAPDeviceMemory; do \
 		$(GO) test -run XXX -bench "^Benchmark$$b$$" -benchtime 1x -timeout 30m ./experiments || exit 1; \
 	done
+
+# A sweep as a Slurm job array on a single-node cluster started on this
+# machine (Debian, root: installs slurm-wlm and munge), checked against an
+# unsharded run. Not part of `make test`. See experiments/cluster/README.md.
+slurm-test:
+	bash experiments/cluster/slurm/slurm-test.sh
 
 # Runs the shipped quick-start experiment.
 run:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -215,4 +216,24 @@ func runInfo(run Run, row metrics.RunRow) output.RunInfo {
 		Params:     run.Params,
 		RunRow:     row,
 	}
+}
+
+// shardFile matches the run-level files of one shard.
+var shardFile = regexp.MustCompile(`^(runs-[0-9]+of[0-9]+\.parquet|manifest-[0-9]+of[0-9]+\.json)$`)
+
+// removeShardFiles removes the runs-IofN.parquet and manifest-IofN.json
+// files of dir.
+func removeShardFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() && shardFile.MatchString(e.Name()) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -341,6 +341,12 @@ func TestShardsEqualUnsharded(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(sharded, "runs.parquet")); !bytes.Equal(b, want["runs.parquet"]) {
 		t.Error("runs.parquet written from the shards' completion records differs")
 	}
+	// … and merges: the shards' run-level files are gone, the folder is
+	// the unsharded one.
+	sameFiles(t, "merged vs unsharded", want, dataFiles(t, sharded))
+	if m, _ := filepath.Glob(filepath.Join(sharded, "manifest*")); len(m) != 1 || filepath.Base(m[0]) != "manifest.json" {
+		t.Errorf("manifests after merging: %v; want manifest.json only", m)
+	}
 }
 
 // TestPlanHash: the hash depends on the plan, not on output.dir.
@@ -364,5 +370,18 @@ func TestPlanHash(t *testing.T) {
 	}
 	if PlanHash(Shard(base, 1, 2)) == h {
 		t.Error("a shard's runs hash like the whole plan")
+	}
+}
+
+// TestClusterSweepFile: the sweep shipped for the cluster examples loads and
+// expands to the 12 runs the docs and `make slurm-test` count on.
+func TestClusterSweepFile(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join("cluster", "sweep.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := plan(t, string(text))
+	if len(runs) != 12 {
+		t.Errorf("cluster/sweep.toml: %d runs; want 12", len(runs))
 	}
 }

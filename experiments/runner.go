@@ -76,6 +76,10 @@ type Result struct {
 
 // Execute runs every run, writes their tables and completion records, then
 // runs.parquet and manifest.json. It returns the results in plan order.
+// An unsharded execution (no RunsFile or ManifestFile) into the folder of a
+// finished sharded sweep executes nothing and merges: it writes runs.parquet
+// and manifest.json and removes the shards' runs-IofN.parquet and
+// manifest-IofN.json.
 //
 // Runs already complete in opts.Out (see DoneDir) are not executed again:
 // their results come from their completion records, so the folder ends the
@@ -174,6 +178,13 @@ feed:
 	}
 	if err := output.WriteManifest(filepath.Join(opts.Out, cmp.Or(opts.ManifestFile, "manifest.json")), manifest(runs, results, hash, opts, time.Since(start))); err != nil {
 		return nil, err
+	}
+	if opts.RunsFile == "" && opts.ManifestFile == "" {
+		// runs.parquet now holds every run: the shards' files it merges
+		// would only duplicate its rows for readers of runs*.parquet.
+		if err := removeShardFiles(opts.Out); err != nil {
+			return nil, err
+		}
 	}
 	return results, nil
 }
