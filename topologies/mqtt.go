@@ -287,7 +287,11 @@ func (m *mqttNet) newConn(d *mqttDevice, b *mqttBroker) uint32 {
 	// The broker side exists only once the SYN arrives.
 	*cn = mqttConn{m: m, idx: idx, gen: gen, live: true, dev: d, broker: b, srvDead: true, brkGone: true}
 	cn.cliISS = uint32(d.rng.Uint64())
-	cn.cli.Init(&m.tcpP, cn.cliISS)
+	p := &m.tcpP
+	if d.g.tcp.MSS != 0 {
+		p = &d.g.tcp
+	}
+	cn.cli.Init(p, cn.cliISS)
 	return idx
 }
 
@@ -759,8 +763,9 @@ type mqttGroup struct {
 	payload  []byte
 	qos      mqtt.QoS
 	retain   bool
-	sequence bool   // publications carry application sequence numbers
-	topic    string // template
+	sequence bool       // publications carry application sequence numbers
+	tcp      tcp.Params // the devices\' TCP parameters (the broker side uses the defaults)
+	topic    string     // template
 	subs     []mqtt.Subscription
 	broker   *mqttBroker
 	first    network.NodeID
@@ -811,7 +816,13 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 		UsernameFlag: c.Username != "",
 		PasswordFlag: c.Password != "",
 		Reconnect:    true,
+		OfflineQueue: c.OfflineQueue,
 	}
+	if c.OfflineQueue == 0 {
+		grp.cfg.OfflineQueue = -1 // the engine's "no queue"; 0 would mean its default
+	}
+	grp.tcp = m.tcpP
+	grp.tcp.UserTimeout = c.TCPUserTimeout.D()
 	for _, f := range c.Subscribe {
 		grp.subs = append(grp.subs, mqtt.Subscription{Filter: f, QoS: mqtt.QoS(c.QoS)})
 	}

@@ -388,3 +388,49 @@ mqtt = { qos = 1, topic = "fleet/x", username = "sensor", password = "wrong" }
 		t.Errorf("no auth_failed connection for intruder-0: %+v", c.conns)
 	}
 }
+
+// TestMQTTTCPUserTimeout: with keepalive off, only TCP can notice a dead
+// path; tcp_user_timeout makes it abort 20 s after data went unacknowledged
+// instead of Linux's ≈ 924.6 s.
+func TestMQTTTCPUserTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		timeout string
+		closed  bool
+	}{{`"20s"`, true}, {`"0s"`, false}} {
+		text := `
+name = "ut"
+duration = "4m"
+[links.l]
+delay = { dist = "constant", value = "10ms" }
+[links.flaky]
+delay = { dist = "constant", value = "10ms" }
+outages = [ { at = "60s", for = "1h" } ]
+[brokers.cloud]
+link = "l"
+[devices.s]
+link = "flaky"
+attach = "cloud"
+protocol = "mqtt"
+workload = { kind = "periodic", interval = "5s", payload = 8 }
+mqtt = { qos = 1, keepalive = "0s", tcp_user_timeout = ` + tc.timeout + ` }
+`
+		c := &collectConns{}
+		w, err := Build(load(t, text), Options{Seed: 1, Sink: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.K.Run(w.End())
+		w.Finish()
+		if len(c.conns) == 0 {
+			t.Fatalf("timeout %s: no connection rows", tc.timeout)
+		}
+		r := c.conns[0]
+		closed := float64(r.ClosedNs) / 1e9
+		switch {
+		case tc.closed && (!r.Closed || r.CloseReason != "tcp_abort" || closed < 80 || closed > 90):
+			t.Errorf("timeout %s: %+v (closed at %.1f s); want tcp_abort 20–30 s after the outage began", tc.timeout, r, closed)
+		case !tc.closed && r.Closed:
+			t.Errorf("timeout %s: closed at %.1f s (%s); want still open: Linux's budget is ≈ 924.6 s", tc.timeout, closed, r.CloseReason)
+		}
+	}
+}

@@ -83,6 +83,7 @@ func setDefaults(v any) {
 		v.Keepalive = Duration(60 * time.Second)
 		v.CleanSession = true
 		v.Topic = "fleet/{group}/{index}"
+		v.OfflineQueue = 1000
 	case *Sweep:
 		v.Mode = SweepGrid
 		v.Replications = 1

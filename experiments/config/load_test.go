@@ -46,7 +46,7 @@ func TestFull(t *testing.T) {
 	got, _ := mustLoad(t, "testdata/full.toml", string(text))
 
 	noLoss := Loss{Model: LossNone, LossBad: 1}
-	mqttDefault := MQTT{Version: "3.1.1", Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}"}
+	mqttDefault := MQTT{Version: "3.1.1", Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}", OfflineQueue: 1000}
 	coapDefault := CoAP{Type: "con", Method: "POST", Path: "/telemetry", AckTimeout: dur("2s"), AckRandomFactor: 1.5,
 		MaxRetransmit: 4, Queue: 100, BlockSize: 1024, Reregister: dur("60s")}
 	want := &Experiment{
@@ -93,7 +93,7 @@ func TestFull(t *testing.T) {
 					Version: "3.1.1", QoS: 1, Keepalive: dur("60s"), CleanSession: true,
 					Topic:    "fleet/{group}/{index}/temp",
 					Will:     &Will{Topic: "fleet/{group}/{index}/status", Payload: "gone", QoS: 1},
-					Username: "sensor", Password: "secret",
+					Username: "sensor", Password: "secret", OfflineQueue: 1000,
 				},
 			},
 			"app": {
@@ -102,7 +102,7 @@ func TestFull(t *testing.T) {
 				Sleep:    Sleep{Kind: "none"},
 				CoAP:     coapDefault,
 				MQTT: MQTT{Version: "3.1.1", QoS: 1, Keepalive: dur("60s"), CleanSession: false,
-					Topic: "fleet/{group}/{index}", Subscribe: []string{"fleet/#"}},
+					Topic: "fleet/{group}/{index}", Subscribe: []string{"fleet/#"}, OfflineQueue: 1000},
 			},
 			"meter": {
 				Count: 10, Link: "lte", Attach: "api", Protocol: "coap", Profile: "mysensor",
@@ -194,7 +194,7 @@ mqtt.will = { topic = "gone" }
 			Sleep:    Sleep{Kind: "none"},
 			CoAP: CoAP{Type: "con", Method: "POST", Path: "/telemetry", AckTimeout: dur("2s"), AckRandomFactor: 1.5,
 				MaxRetransmit: 4, Queue: 100, BlockSize: 1024, Reregister: dur("60s")},
-			MQTT: MQTT{Version: "3.1.1", QoS: 0, Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}",
+			MQTT: MQTT{Version: "3.1.1", QoS: 0, Keepalive: dur("60s"), CleanSession: true, Topic: "fleet/{group}/{index}", OfflineQueue: 1000,
 				Will: &Will{Topic: "gone"}},
 		}},
 		P2PBrokers: map[string]*P2PBroker{},

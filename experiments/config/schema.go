@@ -202,17 +202,19 @@ type CoAP struct {
 
 // MQTT is devices.<name>.mqtt.
 type MQTT struct {
-	Version      string   `toml:"version"`       // version (default "3.1.1"): "3.1.1" | "5.0"
-	QoS          int      `toml:"qos"`           // qos (default 0; 0, 1 or 2)
-	Keepalive    Duration `toml:"keepalive"`     // keepalive (default 60s; whole seconds, 0s to 65535s, 0s = off)
-	CleanSession bool     `toml:"clean_session"` // clean_session (default true)
-	Topic        string   `toml:"topic"`         // topic (default "fleet/{group}/{index}"; no wildcards; placeholders {group}, {index})
-	Retain       bool     `toml:"retain"`        // retain (default false)
-	Will         *Will    `toml:"will"`          // will, nil when absent
-	Username     string   `toml:"username"`      // username
-	Password     string   `toml:"password"`      // password (with 3.1.1, only with a username)
-	Subscribe    []string `toml:"subscribe"`     // subscribe: topic filters (default none)
-	Sequence     bool     `toml:"sequence"`      // sequence (default false): publishers number their messages in the payload, so a receiver can restore their order
+	Version        string   `toml:"version"`          // version (default "3.1.1"): "3.1.1" | "5.0"
+	QoS            int      `toml:"qos"`              // qos (default 0; 0, 1 or 2)
+	Keepalive      Duration `toml:"keepalive"`        // keepalive (default 60s; whole seconds, 0s to 65535s, 0s = off)
+	CleanSession   bool     `toml:"clean_session"`    // clean_session (default true)
+	Topic          string   `toml:"topic"`            // topic (default "fleet/{group}/{index}"; no wildcards; placeholders {group}, {index})
+	Retain         bool     `toml:"retain"`           // retain (default false)
+	Will           *Will    `toml:"will"`             // will, nil when absent
+	Username       string   `toml:"username"`         // username
+	Password       string   `toml:"password"`         // password (with 3.1.1, only with a username)
+	Subscribe      []string `toml:"subscribe"`        // subscribe: topic filters (default none)
+	Sequence       bool     `toml:"sequence"`         // sequence (default false): publishers number their messages in the payload, so a receiver can restore their order
+	OfflineQueue   int      `toml:"offline_queue"`    // offline_queue (default 1000, ≥ 0): QoS 1/2 publications kept while disconnected or beyond the inflight window; more are dropped
+	TCPUserTimeout Duration `toml:"tcp_user_timeout"` // tcp_user_timeout (default 0s = Linux's retries budget): abort the TCP connection when data stays unacknowledged this long (TCP_USER_TIMEOUT)
 }
 
 // Will is devices.<name>.mqtt.will.

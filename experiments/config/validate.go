@@ -493,6 +493,7 @@ func (r *resolver) mqtt(p path, m *MQTT) {
 			r.problem(kp, "%s is not a whole number of seconds up to %s (valid: 0s to %s; 0s turns keepalive off)", k, 65535*time.Second, 65535*time.Second)
 		}
 	}
+	r.atLeast(p.key("offline_queue"), m.OfflineQueue, 0)
 	r.topic(p.key("topic"), m.Topic, false)
 	for i, f := range m.Subscribe {
 		r.topic(p.key("subscribe").index(i), f, true)
