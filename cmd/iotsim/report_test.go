@@ -35,7 +35,7 @@ replications = 2
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(html), "<svg "); n < 4 {
+	if n := strings.Count(string(html), `<svg class="plot"`); n < 4 {
 		t.Errorf("page has %d SVGs; want delivery, CDF, transmissions and energy plots", n)
 	}
 

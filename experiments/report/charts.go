@@ -23,25 +23,38 @@ func (r *Report) swept() []int {
 	return js
 }
 
-// configKey names a point's configuration with respect to parameter x: the
-// values of every other parameter.
-func (r *Report) configKey(p *Point, x int) string {
-	var parts []string
-	for j, q := range p.Params {
-		if j != x && j < len(r.Params) && len(r.Params[j].Values) > 1 {
-			parts = append(parts, q.Path+"="+formatValue(q.Value))
+// shortName is how a parameter is named in legends and titles: the last
+// segment of its path, or the whole path when another swept parameter ends
+// the same way.
+func (r *Report) shortName(j int) string {
+	path := r.Params[j].Path
+	last := path[strings.LastIndex(path, ".")+1:]
+	for k, q := range r.Params {
+		if k != j && len(q.Values) > 1 && q.Path[strings.LastIndex(q.Path, ".")+1:] == last {
+			return path
+		}
+	}
+	return last
+}
+
+// key names a point by the values of the parameters js ("" for none).
+func (r *Report) key(p *Point, js []int) string {
+	parts := make([]string, 0, len(js))
+	for _, j := range js {
+		if j < len(p.Params) {
+			parts = append(parts, r.shortName(j)+"="+formatValue(p.Params[j].Value))
 		}
 	}
 	return strings.Join(parts, ", ")
 }
 
-// byConfig groups the points by configuration with respect to parameter x,
-// in order of first appearance.
-func (r *Report) byConfig(x int) (keys []string, groups [][]*Point) {
+// groupBy groups the points by their values of the parameters js, in order
+// of first appearance.
+func (r *Report) groupBy(js []int) (keys []string, groups [][]*Point) {
 	index := map[string]int{}
 	for i := range r.Points {
 		p := &r.Points[i]
-		k := r.configKey(p, x)
+		k := r.key(p, js)
 		g, ok := index[k]
 		if !ok {
 			g = len(keys)
@@ -54,11 +67,30 @@ func (r *Report) byConfig(x int) (keys []string, groups [][]*Point) {
 	return keys, groups
 }
 
-// metricCharts plots metric m against each swept parameter, one line per
-// configuration of the others, with CI error bars.
+// others is js without x.
+func others(js []int, x int) []int {
+	return slices.DeleteFunc(slices.Clone(js), func(j int) bool { return j == x })
+}
+
+// varies says whether parameter x varies on its own: grouping the points by
+// every other swept parameter leaves lines of two points or more on
+// average. In a grid every parameter does; in a zip sweep whose lists move
+// together (QoS only with MQTT, say) the tied ones do not, and a plot
+// against them would be lone markers.
+func (r *Report) varies(x int, js []int) bool {
+	keys, _ := r.groupBy(others(js, x))
+	return len(r.Points) >= 2*len(keys)
+}
+
+// metricCharts plots metric m against each swept parameter that varies on
+// its own, one line per configuration of the others, with CI error bars.
 func (r *Report) metricCharts(m int, yLabel string) []chart {
 	var charts []chart
-	for _, x := range r.swept() {
+	js := r.swept()
+	for _, x := range js {
+		if !r.varies(x, js) {
+			continue
+		}
 		param := &r.Params[x]
 		c := chart{
 			title:  fmt.Sprintf("%s vs %s", yLabel, param.Path),
@@ -70,7 +102,7 @@ func (r *Report) metricCharts(m int, yLabel string) []chart {
 				c.categories = append(c.categories, formatValue(v))
 			}
 		}
-		keys, groups := r.byConfig(x)
+		keys, groups := r.groupBy(others(js, x))
 		for g, pts := range groups {
 			s := series{label: keys[g]}
 			pts = slices.Clone(pts)
@@ -87,25 +119,26 @@ func (r *Report) metricCharts(m int, yLabel string) []chart {
 	return charts
 }
 
-// cdfCharts draws the latency CDFs: with swept parameters, one plot per
-// configuration of all but the first swept one, one line per value of that
-// one; without, one line over every run. Each line mixes the runs of its
-// point weighted by their delivered messages. omitted counts plots past
-// maxCDFCharts.
+// cdfCharts draws the latency CDFs. Each plot holds the conditions fixed —
+// the numeric parameters that vary on their own, such as loss and delay
+// levels — and its lines compare the configurations: the other parameters
+// (protocol, QoS, …), or without any, the first condition. Each line mixes
+// the runs of its point weighted by their delivered messages. omitted counts
+// plots past maxCDFCharts.
 func (r *Report) cdfCharts() (charts []chart, omitted int) {
+	var lineBy, plotBy []int
 	js := r.swept()
-	if len(js) == 0 {
-		var parts [][]weighted
-		for i := range r.Runs {
-			parts = append(parts, r.Runs[i].latencies)
+	for _, j := range js {
+		if r.Params[j].kind != axisCategory && r.varies(j, js) {
+			plotBy = append(plotBy, j)
+		} else {
+			lineBy = append(lineBy, j)
 		}
-		c := chart{title: "latency CDF, all runs", xLabel: "latency (ms)", yLabel: "fraction of delivered", noMarkers: true}
-		c.series = append(c.series, cdfSeries("", parts))
-		c.logX = wantLog(c.series)
-		return []chart{c}, 0
 	}
-	x := js[0]
-	keys, groups := r.byConfig(x)
+	if len(lineBy) == 0 && len(plotBy) > 0 {
+		lineBy, plotBy = plotBy[:1], plotBy[1:]
+	}
+	keys, groups := r.groupBy(plotBy)
 	for g, pts := range groups {
 		if len(charts) == maxCDFCharts {
 			omitted = len(groups) - g
@@ -121,7 +154,7 @@ func (r *Report) cdfCharts() (charts []chart, omitted int) {
 			for _, ri := range p.Runs {
 				parts = append(parts, r.Runs[ri].latencies)
 			}
-			c.series = append(c.series, cdfSeries(r.Params[x].Path+"="+formatValue(p.Params[x].Value), parts))
+			c.series = append(c.series, cdfSeries(r.key(p, lineBy), parts))
 		}
 		c.logX = wantLog(c.series)
 		charts = append(charts, c)

@@ -191,7 +191,7 @@ td.na { color: #999; }
 .scroll { overflow-x: auto; }
 ul.legend { list-style: none; margin: 0.3em 0 0 0; padding: 0; font-size: 0.85em; max-width: 520px; }
 ul.legend li { display: inline-block; margin-right: 1.2em; }
-span.swatch { display: inline-block; width: 1.6em; height: 0.35em; margin-right: 0.4em; vertical-align: middle; }
+svg.thumb { width: 24px; height: 10px; margin-right: 0.4em; vertical-align: middle; }
 dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; }
@@ -232,7 +232,7 @@ p.note { color: #666; font-style: italic; }
 <h2>{{.Title}}</h2>
 <p>{{.Intro}}</p>
 <div class="figures">
-{{range .Figures}}<figure>{{if .SVG}}{{.SVG}}{{with .Legend}}<figcaption><ul class="legend">{{range .}}<li><span class="swatch" style="background: {{.Color}}"></span>{{.Label}}</li>{{end}}</ul></figcaption>{{end}}{{else}}<p class="note">{{.Note}}</p>{{end}}</figure>
+{{range .Figures}}<figure>{{if .SVG}}{{.SVG}}{{with .Legend}}<figcaption><ul class="legend">{{range .}}<li>{{.Thumb}}{{.Label}}</li>{{end}}</ul></figcaption>{{end}}{{else}}<p class="note">{{.Note}}</p>{{end}}</figure>
 {{end}}</div>
 {{range .Notes}}<p class="note">{{.}}</p>
 {{end}}</section>

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
-	"image/color"
 	"math"
 	"strings"
 
@@ -63,12 +62,13 @@ type chart struct {
 	series                []series
 }
 
-// legendEntry is one line of a plot's legend, drawn by the page in HTML:
-// gonum measures text with its own fonts, so a legend inside the SVG is
-// clipped or overlaps the lines once the browser substitutes another font.
+// legendEntry is one line of a plot's legend, laid out by the page in
+// HTML: gonum measures text with its own fonts, so a legend inside the SVG
+// is clipped or overlaps the lines once the browser substitutes another
+// font. The thumbnail (line style and marker) is a small SVG drawn by gonum.
 type legendEntry struct {
 	Label string
-	Color template.CSS
+	Thumb template.HTML
 }
 
 // svg renders c as an SVG element (no XML prologue) for inline use, with
@@ -108,7 +108,9 @@ func (c *chart) svg() (out template.HTML, legend []legendEntry, err error) {
 		if err != nil {
 			return "", nil, fmt.Errorf("plot %q: %w", c.title, err)
 		}
+		// Past the palette, the colours repeat with another dash pattern.
 		line.Color = plotutil.Color(i)
+		line.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
 		line.Width = vg.Points(1.5)
 		points.Color = plotutil.Color(i)
 		points.Shape = plotutil.Shape(i)
@@ -117,7 +119,11 @@ func (c *chart) svg() (out template.HTML, legend []legendEntry, err error) {
 			p.Add(points)
 		}
 		if s.label != "" {
-			legend = append(legend, legendEntry{s.label, cssColor(plotutil.Color(i))})
+			thumb, err := thumbnail(line, points, !c.noMarkers)
+			if err != nil {
+				return "", nil, err
+			}
+			legend = append(legend, legendEntry{s.label, thumb})
 		}
 		var e errs
 		for k := range s.x {
@@ -146,17 +152,35 @@ func (c *chart) svg() (out template.HTML, legend []legendEntry, err error) {
 	}
 	canvas := vgsvg.New(vg.Points(plotWidth), vg.Points(plotHeight))
 	p.Draw(draw.New(canvas))
+	svg, err := inline(canvas, `class="plot" role="img"`)
+	return svg, legend, err
+}
+
+// thumbnail draws a legend entry's line (and marker) as a small SVG.
+func thumbnail(line *plotter.Line, points *plotter.Scatter, markers bool) (template.HTML, error) {
+	canvas := vgsvg.New(vg.Points(24), vg.Points(10))
+	dc := draw.New(canvas)
+	line.Thumbnail(&dc)
+	if markers {
+		points.Thumbnail(&dc)
+	}
+	return inline(canvas, `class="thumb" aria-hidden="true"`)
+}
+
+// inline is the canvas as an <svg> element with the given attributes, for
+// use inside HTML: the XML declaration and comment gonum writes before it
+// mean nothing there.
+func inline(canvas *vgsvg.Canvas, attrs string) (template.HTML, error) {
 	var b bytes.Buffer
 	if _, err := canvas.WriteTo(&b); err != nil {
-		return "", nil, err
+		return "", err
 	}
 	s := b.String()
-	// An XML declaration and comment before <svg> mean nothing inline.
 	if i := strings.Index(s, "<svg"); i >= 0 {
 		s = s[i:]
 	}
-	s = strings.Replace(s, "<svg ", `<svg class="plot" role="img" `, 1)
-	return template.HTML(s), legend, nil
+	s = strings.Replace(s, "<svg ", "<svg "+attrs+" ", 1)
+	return template.HTML(s), nil
 }
 
 // padX widens a numeric x axis by 4 % on each side so the markers and error
@@ -168,10 +192,4 @@ func padX(p *plot.Plot) {
 	}
 	p.X.Min -= 0.04 * span
 	p.X.Max += 0.04 * span
-}
-
-// cssColor is c as a CSS hex colour.
-func cssColor(c color.Color) template.CSS {
-	r, g, b, _ := c.RGBA()
-	return template.CSS(fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8))
 }

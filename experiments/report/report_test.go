@@ -164,7 +164,7 @@ func TestReportOfSweep(t *testing.T) {
 	html := page.String()
 	// 2 swept parameters × 3 metric sections + 2 CDF plots (one per
 	// profile; lines per loss).
-	if n := strings.Count(html, "<svg "); n != 8 {
+	if n := strings.Count(html, `<svg class="plot"`); n != 8 {
 		t.Errorf("page has %d SVGs; want 8", n)
 	}
 	for _, want := range []string{"<h1>report-test</h1>", "UDP sensors over a lossy link", "<code>links.radio.loss.p</code> = 0.05, 0.4",
@@ -249,7 +249,7 @@ func TestMissingScorecardColumns(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	if n := strings.Count(html, "<svg "); n != 1 {
+	if n := strings.Count(html, `<svg class="plot"`); n != 1 {
 		t.Errorf("page has %d SVGs; want 1 (delivery vs loss)", n)
 	}
 }
@@ -313,7 +313,7 @@ func checkInChromium(t *testing.T, file string, svgs int) {
 	}
 	url := "file://" + file
 	dom := string(chromium("--dump-dom", url))
-	if n := strings.Count(dom, "<svg "); n != svgs {
+	if n := strings.Count(dom, `<svg class="plot"`); n != svgs {
 		t.Errorf("Chromium's DOM has %d <svg> elements; want %d", n, svgs)
 	}
 	if !strings.Contains(dom, "<path") || !strings.Contains(dom, `id="scorecard"`) {
