@@ -349,7 +349,7 @@ func readMessages(path string, maxRows int) (lat []weighted, txPerMsg float64, s
 					return
 				}
 				delivered++
-				if x := floatOf(v); row%stride == 0 && !math.IsNaN(x) {
+				if x := floatOf(v); row%stride == 0 && !math.IsNaN(x) && !math.IsInf(x, 0) {
 					sample = append(sample, x)
 				}
 			})

@@ -254,6 +254,55 @@ func TestMissingScorecardColumns(t *testing.T) {
 	}
 }
 
+// TestOddFolders: a runs table with no rows, and one run with NaN and
+// infinite values, report without error (and without panicking).
+func TestOddFolders(t *testing.T) {
+	type row struct {
+		RunID         string  `parquet:"run_id"`
+		Point         int32   `parquet:"point"`
+		Loss          float64 `parquet:"param.links.l.loss.p"`
+		DeliveryRatio float64 `parquet:"delivery_ratio"`
+		Energy        float64 `parquet:"energy_per_delivered_mj"`
+	}
+	inf := math.Inf(1)
+	for _, tc := range []struct {
+		name string
+		rows []row
+	}{
+		{"no runs", nil},
+		{"NaN and Inf", []row{{"000000", 0, 0.1, math.NaN(), inf}, {"000001", 1, 0.2, 0.5, inf}, {"000002", 2, 0.3, 0.4, 1}}},
+	} {
+		dir := t.TempDir()
+		if err := parquet.WriteFile(filepath.Join(dir, "runs.parquet"), tc.rows); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Load(dir, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var page, table bytes.Buffer
+		if err := r.WriteHTML(&page); err != nil {
+			t.Errorf("%s: WriteHTML: %v", tc.name, err)
+		}
+		if err := r.WriteTable(&table); err != nil {
+			t.Errorf("%s: WriteTable: %v", tc.name, err)
+		}
+		if !strings.Contains(page.String(), "</html>") {
+			t.Errorf("%s: page incomplete", tc.name)
+		}
+	}
+	if _, err := Load(t.TempDir(), Options{}); err == nil {
+		t.Error("Load of an empty folder: no error")
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "runs.parquet"), []byte("not parquet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(bad, Options{}); err == nil {
+		t.Error("Load of a corrupt runs.parquet: no error")
+	}
+}
+
 func TestLatencyRowsAreBounded(t *testing.T) {
 	dir := runSweep(t)
 	r, err := Load(dir, Options{MaxLatencyRows: 7})
