@@ -3,6 +3,7 @@ package parquetcheck
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -411,13 +412,7 @@ func TestArrowReadsEveryTable(t *testing.T) {
 
 	// Every nullable column must hold real NULLs somewhere and values
 	// elsewhere: a writer that stores zero for "never" fails here.
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range n {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(n)) {
 		c := n[name]
 		t.Logf("%-30s %6d NULL %6d values", name, c[0], c[1])
 		if c[0] == 0 || c[1] == 0 {
