@@ -301,6 +301,15 @@ func TestShardsEqualUnsharded(t *testing.T) {
 			t.Fatalf("shard %d/%d: %v", i, n, err)
 		}
 	}
+	// Shards write no summary; once all are in, the summary of the merged
+	// runs (what `iotsim report` writes) equals the unsharded one.
+	all, err := ReadRunsDir(sharded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSummaryFile(sharded, all); err != nil {
+		t.Fatal(err)
+	}
 	want, got := dataFiles(t, whole), dataFiles(t, sharded)
 	if len(got) != len(want)-1+n {
 		t.Errorf("%d files in the sharded folder; want %d per-run files + %d runs-IofN", len(got), len(want)-1, n)

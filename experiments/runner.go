@@ -175,6 +175,13 @@ feed:
 		if err := output.WriteRuns(filepath.Join(opts.Out, cmp.Or(opts.RunsFile, "runs.parquet")), infos, runsMeta(runs[0], opts)); err != nil {
 			return nil, err
 		}
+		// A shard sees only its runs: the summary of a sharded sweep is
+		// written by `iotsim report` once all shards are in.
+		if opts.RunsFile == "" {
+			if err := WriteSummaryFile(opts.Out, infos); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := output.WriteManifest(filepath.Join(opts.Out, cmp.Or(opts.ManifestFile, "manifest.json")), manifest(runs, results, hash, opts, time.Since(start))); err != nil {
 		return nil, err

@@ -103,8 +103,8 @@ func TestSameSeedSameBytesAnyWorkers(t *testing.T) {
 	dir2, _ := execute(t, sweepExperiment, 1)
 	dir4, _ := execute(t, sweepExperiment, 4)
 	a, b, c := dataFiles(t, dir1), dataFiles(t, dir2), dataFiles(t, dir4)
-	if len(a) != 1+8*(4+1) {
-		t.Errorf("got %d data files; want runs.parquet + 8 runs × (4 tables + completion record)", len(a))
+	if len(a) != 2+8*(4+1) {
+		t.Errorf("got %d data files; want runs.parquet, summary.parquet + 8 runs × (4 tables + completion record)", len(a))
 	}
 	for name, data := range a {
 		if !bytes.Equal(data, b[name]) {
@@ -305,7 +305,7 @@ func TestCoAPExampleDeterministic(t *testing.T) {
 	dir1, res := execute(t, string(text), 1, set...)
 	dir4, _ := execute(t, string(text), 4, set...)
 	a, b := dataFiles(t, dir1), dataFiles(t, dir4)
-	if len(a) != 1+len(res)*4 || len(res) != 8 { // runs.parquet + messages, devices, connections, completion record per run
+	if len(a) != 2+len(res)*4 || len(res) != 8 { // runs.parquet, summary.parquet + messages, devices, connections, completion record per run
 		t.Fatalf("%d runs, %d files", len(res), len(a))
 	}
 	for name, data := range a {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/iotsim/iotsim/experiments"
 	"github.com/iotsim/iotsim/experiments/config"
+	"github.com/iotsim/iotsim/experiments/output"
 	"github.com/iotsim/iotsim/experiments/report"
 	"github.com/urfave/cli/v2"
 )
@@ -158,6 +159,11 @@ func reportCommand() *cli.Command {
 				infos[i] = r.Runs[i].RunInfo
 			}
 			w := c.App.Writer
+			if wrote, err := ensureSummary(c.Args().First(), infos); err != nil {
+				return err
+			} else if wrote {
+				fmt.Fprintf(w, "Wrote %s (from %d runs)\n\n", output.SummaryPath(c.Args().First()), len(infos))
+			}
 			if err := experiments.WriteSummary(w, infos, 0); err != nil {
 				return err
 			}
@@ -287,4 +293,23 @@ func printRunSummary(w io.Writer, results []experiments.Result, out string, wall
 	}
 	fmt.Fprintf(w, "Summarise it again with: iotsim report %s\n", out)
 	return nil
+}
+
+// ensureSummary writes summary.parquet when the folder has none or one that
+// covers a different set of runs: a sharded sweep's shards write no summary,
+// so it is made here once they are all in.
+func ensureSummary(dir string, runs []experiments.RunInfo) (bool, error) {
+	if len(runs) == 0 {
+		return false, nil
+	}
+	if points, err := output.ReadSummary(output.SummaryPath(dir)); err == nil {
+		n := 0
+		for _, p := range points {
+			n += int(p.Replications)
+		}
+		if n == len(runs) {
+			return false, nil
+		}
+	}
+	return true, experiments.WriteSummaryFile(dir, runs)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iotsim/iotsim/experiments"
+	"github.com/iotsim/iotsim/experiments/output"
 )
 
 // iotsim runs the command line in-process and returns its exit code and output.
@@ -155,5 +156,49 @@ func TestProgressPrinterWaitsASecondThenReports(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("progress line %q lacks %q", got, want)
 		}
+	}
+}
+
+// TestReportWritesSummaryForShards: shards write no summary.parquet;
+// `report` makes it once the shards are in.
+func TestReportWritesSummaryForShards(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.toml")
+	os.WriteFile(file, []byte(`name = "s"
+duration = "20s"
+[links.l]
+loss = { model = "bernoulli", p = 0.1 }
+[coap_servers.c]
+link = "l"
+[devices.d]
+count = 3
+link = "l"
+attach = "c"
+protocol = "udp"
+workload = { kind = "periodic", interval = "1s", payload = 8 }
+[sweep]
+replications = 2
+[sweep.params]
+"links.l.loss.p" = [0.1, 0.2]
+`), 0o644)
+	out := filepath.Join(dir, "out")
+	for _, shard := range []string{"1/2", "2/2"} {
+		if code, _, stderr := iotsim(t, "run", "--quiet", "--out", out, "--shard", shard, file); code != 0 {
+			t.Fatalf("shard %s: exit %d: %s", shard, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "summary.parquet")); err == nil {
+		t.Fatal("a shard wrote summary.parquet")
+	}
+	code, stdout, stderr := iotsim(t, "report", out)
+	if code != 0 || !strings.Contains(stdout, "summary.parquet (from 4 runs)") {
+		t.Fatalf("report: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	points, err := output.ReadSummary(filepath.Join(out, "summary.parquet"))
+	if err != nil || len(points) != 2 || points[0].Replications != 2 {
+		t.Fatalf("summary %+v, %v", points, err)
+	}
+	if _, stdout, _ := iotsim(t, "report", out); strings.Contains(stdout, "Wrote") {
+		t.Error("report rewrote an up-to-date summary")
 	}
 }
