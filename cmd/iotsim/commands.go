@@ -162,7 +162,7 @@ func reportCommand() *cli.Command {
 			if wrote, err := ensureSummary(c.Args().First(), infos); err != nil {
 				return err
 			} else if wrote {
-				fmt.Fprintf(w, "Wrote %s (from %d runs)\n\n", output.SummaryPath(c.Args().First()), len(infos))
+				fmt.Fprintf(c.App.ErrWriter, "Wrote %s (from %d runs)\n", output.SummaryPath(c.Args().First()), len(infos))
 			}
 			if err := experiments.WriteSummary(w, infos, 0); err != nil {
 				return err

@@ -191,14 +191,14 @@ replications = 2
 		t.Fatal("a shard wrote summary.parquet")
 	}
 	code, stdout, stderr := iotsim(t, "report", out)
-	if code != 0 || !strings.Contains(stdout, "summary.parquet (from 4 runs)") {
+	if code != 0 || !strings.Contains(stderr, "summary.parquet (from 4 runs)") {
 		t.Fatalf("report: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	points, err := output.ReadSummary(filepath.Join(out, "summary.parquet"))
 	if err != nil || len(points) != 2 || points[0].Replications != 2 {
 		t.Fatalf("summary %+v, %v", points, err)
 	}
-	if _, stdout, _ := iotsim(t, "report", out); strings.Contains(stdout, "Wrote") {
+	if _, _, stderr := iotsim(t, "report", out); strings.Contains(stderr, "Wrote") {
 		t.Error("report rewrote an up-to-date summary")
 	}
 }
