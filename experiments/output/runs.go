@@ -251,8 +251,14 @@ func WriteRuns(path string, runs []RunInfo, meta map[string]string) error {
 		}
 		rows[i] = row
 	}
+	return writeTable(path, TableRuns, schema, meta, rows)
+}
+
+// writeTable writes rows as a one-file table at path, through a temporary
+// file renamed into place.
+func writeTable(path, name string, schema parquet.Node, meta map[string]string, rows []parquet.Row) error {
 	return writeAtomic(path, func(f *os.File) error {
-		w := parquet.NewWriter(f, writerOptions(TableRuns, schema, meta, defaultLayout)...)
+		w := parquet.NewWriter(f, writerOptions(name, schema, meta, defaultLayout)...)
 		if _, err := w.WriteRows(rows); err != nil {
 			return fmt.Errorf("output: writing %s: %w", path, err)
 		}
@@ -263,26 +269,38 @@ func WriteRuns(path string, runs []RunInfo, meta map[string]string) error {
 	})
 }
 
-// ReadRuns reads a runs table written by WriteRuns. Params come back typed by
-// their columns (int64, float64, string, bool; nil for NULL), in column order.
-func ReadRuns(path string) ([]RunInfo, error) {
+// openParquet opens a Parquet file and returns it with its column names
+// (dotted paths, in column order); close the returned file when done.
+func openParquet(path string) (*parquet.File, []string, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("output: %w", err)
+		return nil, nil, nil, fmt.Errorf("output: %w", err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("output: %w", err)
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("output: %w", err)
 	}
 	pf, err := parquet.OpenFile(f, st.Size())
 	if err != nil {
-		return nil, fmt.Errorf("output: reading %s: %w", path, err)
+		f.Close()
+		return nil, nil, nil, fmt.Errorf("output: reading %s: %w", path, err)
 	}
 	var names []string
 	for _, c := range pf.Schema().Columns() {
 		names = append(names, strings.Join(c, "."))
 	}
+	return pf, names, f, nil
+}
+
+// ReadRuns reads a runs table written by WriteRuns. Params come back typed by
+// their columns (int64, float64, string, bool; nil for NULL), in column order.
+func ReadRuns(path string) ([]RunInfo, error) {
+	pf, names, f, err := openParquet(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	r := parquet.NewReader(pf)
 	defer r.Close()
 	runs := make([]RunInfo, 0, pf.NumRows())

@@ -119,37 +119,16 @@ func WriteSummary(path string, points []PointSummary) error {
 		}
 		rows[i] = row
 	}
-	return writeAtomic(path, func(f *os.File) error {
-		w := parquet.NewWriter(f, writerOptions("summary", schema, nil, defaultLayout)...)
-		if _, err := w.WriteRows(rows); err != nil {
-			return fmt.Errorf("output: writing %s: %w", path, err)
-		}
-		if err := w.Close(); err != nil {
-			return fmt.Errorf("output: writing %s: %w", path, err)
-		}
-		return nil
-	})
+	return writeTable(path, "summary", schema, nil, rows)
 }
 
 // ReadSummary reads summary.parquet back (params typed by their columns).
 func ReadSummary(path string) ([]PointSummary, error) {
-	f, err := os.Open(path)
+	pf, names, f, err := openParquet(path)
 	if err != nil {
-		return nil, fmt.Errorf("output: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("output: %w", err)
-	}
-	pf, err := parquet.OpenFile(f, st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("output: reading %s: %w", path, err)
-	}
-	var names []string
-	for _, c := range pf.Schema().Columns() {
-		names = append(names, strings.Join(c, "."))
-	}
 	index := map[string]int{}
 	for i, n := range names {
 		index[n] = i
