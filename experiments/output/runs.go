@@ -269,9 +269,9 @@ func writeTable(path, name string, schema parquet.Node, meta map[string]string, 
 	})
 }
 
-// openParquet opens a Parquet file and returns it with its column names
+// readableTable opens a Parquet file and returns it with its column names
 // (dotted paths, in column order); close the returned file when done.
-func openParquet(path string) (*parquet.File, []string, *os.File, error) {
+func readableTable(path string) (*parquet.File, []string, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("output: %w", err)
@@ -296,7 +296,7 @@ func openParquet(path string) (*parquet.File, []string, *os.File, error) {
 // ReadRuns reads a runs table written by WriteRuns. Params come back typed by
 // their columns (int64, float64, string, bool; nil for NULL), in column order.
 func ReadRuns(path string) ([]RunInfo, error) {
-	pf, names, f, err := openParquet(path)
+	pf, names, f, err := readableTable(path)
 	if err != nil {
 		return nil, err
 	}

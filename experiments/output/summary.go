@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -124,7 +123,7 @@ func WriteSummary(path string, points []PointSummary) error {
 
 // ReadSummary reads summary.parquet back (params typed by their columns).
 func ReadSummary(path string) ([]PointSummary, error) {
-	pf, names, f, err := openParquet(path)
+	pf, names, f, err := readableTable(path)
 	if err != nil {
 		return nil, err
 	}
