@@ -80,6 +80,7 @@ type mqttConn struct {
 	cliGone  bool // the MQTT client no longer uses the connection
 	brkGone  bool // the broker engine no longer uses it
 	opened   sim.Time
+	isOpen   bool     // established at the client (opened is valid)
 	closed   sim.Time // when the first side knew it was gone
 	detected sim.Time // when the second side knew
 	reason   string
@@ -99,6 +100,7 @@ type publication struct {
 
 type pubPair struct {
 	client string
+	broker *mqttBroker // where the subscriber's session is
 	ref    metrics.MsgRef
 	routed bool
 }
@@ -213,7 +215,10 @@ func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
 	}
 	for i := range pb.pairs {
 		pr := &pb.pairs[i]
-		if pr.client == clientID && !pr.routed {
+		if pr.client == clientID {
+			// A second routing of the same pair is the publisher's resend
+			// with DUP (QoS 1): the copy is a duplicate of the same message.
+			// The publication's hold keeps the pair's slot alive meanwhile.
 			pr.routed = true
 			return uint64(pr.ref) + 1
 		}
@@ -404,6 +409,7 @@ func (m *mqttNet) releasePub(ref uint64) {
 		if !pr.routed {
 			m.w.Msgs.Finish(pr.ref)
 		}
+		m.w.Msgs.Release(pr.ref) // the publication's hold, taken in publish
 	}
 	clear(pb.pairs)
 	pb.pairs = pb.pairs[:0]
@@ -424,7 +430,7 @@ func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
 		q, iss = &cn.down, cn.srvISS
 	}
 	if seg.Len > 0 {
-		m.countSegment(q, iss, seg, false)
+		m.countSegment(q, iss, seg, false, cn.broker)
 	}
 	m.w.Net.Send(network.Packet{
 		Src: src, Dst: dst,
@@ -437,7 +443,7 @@ func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
 
 // countSegment counts a transmission (or, lost, a lost transmission) of
 // every tracked message whose PUBLISH the segment carries.
-func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost bool) {
+func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost bool, toward *mqttBroker) {
 	from := uint64(seg.Seq - iss - 1)
 	to := from + uint64(seg.Len)
 	// Stream offsets are 64-bit; sequence numbers wrap at 2^32. Map the
@@ -461,6 +467,9 @@ func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost
 		}
 		if pb := m.pub(ref); pb != nil {
 			for _, pr := range pb.pairs {
+				if !carries(toward, pr.broker) {
+					continue // a bridge's leg to the target broker carries only the target's pairs
+				}
 				if lost {
 					msgs.TransmissionLost(pr.ref)
 				} else {
@@ -480,7 +489,7 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 	seg, idx, gen := b.seg, b.conn, b.gen
 	m.pool.put(b)
 	if int(idx) >= len(m.conns) || m.conns[idx].gen != gen || !m.conns[idx].live {
-		m.resetStray(p, seg)
+		m.resetStray(p, seg, ^uint32(0), 0) // the connection is gone on both sides
 		return
 	}
 	cn := m.conns[idx]
@@ -496,14 +505,14 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 			return
 		}
 		if cn.srvDead {
-			m.resetStray(p, seg)
+			m.resetStray(p, seg, idx, gen) // this side is closed; the other may still be there
 			return
 		}
 		cn.srv.Receive((*srvEnv)(cn), now, seg)
 		return
 	}
 	if cn.cliDead {
-		m.resetStray(p, seg)
+		m.resetStray(p, seg, idx, gen) // this side is closed; the other may still be there
 		return
 	}
 	cn.cli.Receive((*cliEnv)(cn), now, seg)
@@ -511,17 +520,19 @@ func (m *mqttNet) receive(now sim.Time, p *network.Packet) {
 
 // resetStray answers a segment for no connection with a Reset, as a host
 // does; the Reset goes nowhere if its connection is gone too.
-func (m *mqttNet) resetStray(p *network.Packet, seg tcp.Segment) {
+func (m *mqttNet) resetStray(p *network.Packet, seg tcp.Segment, idx, gen uint32) {
 	rst, ok := tcp.ResetFor(seg)
 	if !ok {
 		return
 	}
+	b := m.pool.get()
+	b.seg, b.conn, b.gen = rst, idx, gen
 	m.w.Net.Send(network.Packet{
 		Src: p.Dst, Dst: p.Src,
 		Bytes: int32(rst.WireBytes()),
 		Layer: network.TCP,
 		Kind:  kindTCP,
-		Body:  &tcpBody{seg: rst, conn: ^uint32(0)},
+		Body:  b,
 	})
 }
 
@@ -564,7 +575,7 @@ func (e *cliEnv) SetTimer(at sim.Time) {
 func (e *cliEnv) Established() {
 	cn := e.conn()
 	now := e.m.w.K.Now()
-	cn.opened = now
+	cn.opened, cn.isOpen = now, true
 	d := cn.dev
 	if d.conn == e.idx && !cn.cliGone {
 		e.m.w.nodes[d.node].connects++
@@ -697,7 +708,7 @@ func (m *mqttNet) brokerTransportGone(cn *mqttConn, reason string) {
 
 // writeRow writes the connections-table row of a finished connection.
 func (m *mqttNet) writeRow(cn *mqttConn) {
-	if cn.rowDone || cn.opened == 0 {
+	if cn.rowDone || !cn.isOpen {
 		return
 	}
 	cn.rowDone = true
@@ -906,10 +917,11 @@ func (g *mqttGroup) publish(d *mqttDevice, now sim.Time) {
 	w := m.w
 	ref, pb := m.newPub()
 	id := w.Msgs.NewMessage()
-	m.intended(d.broker, d.topic, func(client string) {
+	m.intended(d.broker, d.topic, func(client string, at *mqttBroker) {
 		st := m.stream(d, client)
 		r := w.Msgs.Track(id, st, len(g.payload), now)
-		pb.pairs = append(pb.pairs, pubPair{client: client, ref: r})
+		w.Msgs.Hold(r) // until the publication ends: a resend may still route it again
+		pb.pairs = append(pb.pairs, pubPair{client: client, broker: at, ref: r})
 	})
 	d.sent++
 	d.client.Publish(d, now, d.topic, g.payload, g.qos, g.retain, ref)
@@ -1037,9 +1049,9 @@ func (m *mqttNet) lost(p *network.Packet) {
 		}
 		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && b.seg.Len > 0 {
 			if p.Dst == cn.broker.node {
-				m.countSegment(&cn.up, cn.cliISS, b.seg, true)
+				m.countSegment(&cn.up, cn.cliISS, b.seg, true, cn.broker)
 			} else {
-				m.countSegment(&cn.down, cn.srvISS, b.seg, true)
+				m.countSegment(&cn.down, cn.srvISS, b.seg, true, cn.broker)
 			}
 		}
 	}
@@ -1057,7 +1069,7 @@ func (m *mqttNet) kindName(p *network.Packet) string {
 		return segmentKind(b.seg)
 	}
 	cn := m.conns[b.conn]
-	if cn.gen != b.gen {
+	if cn.gen != b.gen || !cn.live {
 		return segmentKind(b.seg)
 	}
 	q, iss := &cn.up, cn.cliISS
@@ -1171,15 +1183,23 @@ func (gw *gateway) bridged(topic string) bool {
 // intended calls fn for every session that a publication on topic at
 // broker b is meant for now: b's matching sessions, and, through a
 // gateway's bridge, the remote broker's.
-func (m *mqttNet) intended(b *mqttBroker, topic string, fn func(client string)) {
+func (m *mqttNet) intended(b *mqttBroker, topic string, fn func(client string, at *mqttBroker)) {
 	b.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) {
 		if b.gw == nil || client != bridgeClient {
-			fn(client)
+			fn(client, b)
 		}
 	})
 	if b.gw != nil && b.gw.bridged(topic) {
-		b.gw.remote.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) { fn(client) })
+		r := b.gw.remote
+		r.eng.MatchSessions(topic, func(client string, _ mqtt.QoS) { fn(client, r) })
 	}
+}
+
+// carries reports whether a publication's segment on a connection to broker
+// toward carries the copy meant for a session at broker at: at is toward
+// itself, or the target of toward's gateway bridge.
+func carries(toward, at *mqttBroker) bool {
+	return at == toward || (toward.gw != nil && toward.gw.remote == at)
 }
 
 // lostReason reports whether a connection that ended this way was lost

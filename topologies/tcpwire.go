@@ -92,9 +92,12 @@ func (q *recordQueue) push(p *mqtt.Packet, size int) {
 	if p.ReturnCodes != nil {
 		r.pkt.ReturnCodes = append([]byte(nil), p.ReturnCodes...)
 	}
-	if q.head > 0 && q.head == len(q.recs) {
-		clear(q.recs)
-		q.recs, q.head = q.recs[:0], 0
+	if q.head > 0 && q.head*2 >= len(q.recs) {
+		// Read records are dropped once they are half the queue, so a busy
+		// connection's queue stays as long as what is unread.
+		n := copy(q.recs, q.recs[q.head:])
+		clear(q.recs[n:])
+		q.recs, q.head = q.recs[:n], 0
 	}
 	q.recs = append(q.recs, r)
 }

@@ -99,6 +99,7 @@ type Network struct {
 	// reaches its destination meanwhile is delivered by an event instead.
 	receiving bool
 	later     []uint32 // packets that reached their destination meanwhile
+	sending   int      // > 0 while Send runs
 }
 
 // SetDropFilter makes every hop drop, as lost (link.DropLoss), the packets
@@ -171,7 +172,12 @@ func (n *Network) Send(p Packet) {
 	}
 	p.at = p.Src
 	n.pkts[slot] = p
+	// The sender is inside one of its own calls: a packet that gets all the
+	// way over zero-delay links must not be delivered (and answered) before
+	// Send returns.
+	n.sending++
 	n.forward(n.k.Now(), slot)
+	n.sending--
 }
 
 // InFlight is the number of packets on the network.
@@ -180,9 +186,15 @@ func (n *Network) InFlight() int { return len(n.pkts) - len(n.free) }
 // HandleEvent is a packet reaching the far end of a hop.
 func (n *Network) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	slot := uint32(ev.Arg)
-	n.arrive(NodeID(ev.Kind), &n.pkts[slot])
+	if ev.Arg&deliverFlag == 0 {
+		n.arrive(NodeID(ev.Kind), &n.pkts[slot])
+	}
 	n.forward(ev.At, slot)
 }
+
+// deliverFlag marks an event that delivers a packet already at its
+// destination (deferred because its sender was not done).
+const deliverFlag = 1 << 32
 
 // forward delivers the packet if it has arrived, or offers it to the next
 // link direction on its path and schedules its arrival at the far end.
@@ -206,6 +218,13 @@ func (n *Network) hop(now sim.Time, slot uint32) bool {
 		if n.receiving {
 			// Delivered right after the current Receive returns, in order.
 			n.later = append(n.later, slot)
+			return false
+		}
+		if n.sending > 0 {
+			// Sent from outside any Receive (a timer, a workload event):
+			// delivered by an event at this same instant, after the
+			// sender's call returns.
+			n.k.Schedule(now, n, int32(at), uint64(slot)|deliverFlag)
 			return false
 		}
 		n.receiving = true

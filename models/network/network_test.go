@@ -215,11 +215,51 @@ func TestZeroDelayHops(t *testing.T) {
 		}
 	}
 	// Zero-delay hops take no event, and replies wait for the current
-	// Receive to return rather than for an event.
-	if ev := k.Events(); ev != 0 {
-		t.Errorf("%d events; want 0", ev)
+	// Receive to return rather than for an event; only the first packet,
+	// sent from outside any Receive, is delivered by an event.
+	if ev := k.Events(); ev != 1 {
+		t.Errorf("%d events; want 1", ev)
 	}
 	if st := n.Stats(b); st.PktsRx != 3 || st.PktsTx != 3 {
 		t.Errorf("b stats %+v", st)
+	}
+}
+
+// sender sends from a timer and must not be answered inside its own Send.
+type sender struct {
+	n        *Network
+	from, to NodeID
+	inSend   bool
+	early    bool
+	replies  int
+}
+
+func (s *sender) HandleEvent(k *sim.Kernel, ev sim.Event) {
+	s.inSend = true
+	s.n.Send(Packet{Src: s.from, Dst: s.to, Bytes: 10, Kind: 1})
+	s.inSend = false
+}
+
+func (s *sender) Receive(now sim.Time, p *Packet) {
+	if s.inSend {
+		s.early = true
+	}
+	s.replies++
+}
+
+// TestZeroDelayReplyAfterSend: a packet sent from a timer over zero-delay
+// links is answered at the same instant, but only after Send returned.
+func TestZeroDelayReplyAfterSend(t *testing.T) {
+	k := sim.NewKernel()
+	n := New(k, 1, nil)
+	a := n.AddNode("a", "z", constant(0), Core)
+	b := n.AddNode("b", "z", constant(0), Core)
+	s := &sender{n: n, from: a, to: b}
+	n.Attach(a, s)
+	n.Attach(b, &echo{n: n, left: 1})
+	k.Schedule(sim.Time(time.Second), s, 0, 0)
+	k.Run(sim.Time(2 * time.Second))
+	if s.replies != 1 || s.early {
+		t.Errorf("replies %d, answered inside Send: %v", s.replies, s.early)
 	}
 }

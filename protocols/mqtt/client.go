@@ -365,16 +365,17 @@ func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 	switch c.state {
 	case ClientConnecting:
 		if now >= c.due {
-			env.HangUp()
+			// Lost before HangUp: the environment learns why first.
 			c.fail(env, now, LostConnackTimeout)
+			env.HangUp()
 			return
 		}
 	case ClientConnected:
 		ka := c.keepAlive()
 		switch {
 		case c.pingOut && now >= c.due:
-			env.HangUp()
 			c.fail(env, now, LostPingTimeout)
+			env.HangUp()
 			return
 		case !c.pingOut && ka > 0 && now >= c.lastSent.Add(ka):
 			c.send(env, now, c.scratch(Pingreq))
@@ -577,8 +578,8 @@ func (c *Client) fail(env ClientEnv, now sim.Time, reason LostReason) {
 
 // protocolError hangs up on a broker that broke the protocol.
 func (c *Client) protocolError(env ClientEnv, now sim.Time) {
-	env.HangUp()
 	c.fail(env, now, LostProtocolError)
+	env.HangUp()
 }
 
 // sessionEnds applies the end of a connection to the session state: a
