@@ -162,7 +162,7 @@ type Broker struct {
 	maxQueued   int
 
 	sessions map[string]*session
-	conns    map[ConnID]*conn
+	conns    connTable
 	subs     trieNode // root of the subscription tree
 	retained trieNode // root of the retained tree
 	stats    BrokerStats
@@ -207,7 +207,6 @@ func NewBroker(cfg BrokerConfig) *Broker {
 	b := &Broker{
 		cfg:      cfg,
 		sessions: make(map[string]*session),
-		conns:    make(map[ConnID]*conn),
 	}
 	b.maxInflight = limit(cfg.MaxInflight, DefaultMaxInflight, 1<<16-1)
 	b.maxQueued = limit(cfg.MaxQueued, DefaultMaxQueued, int(^uint(0)>>1))
@@ -234,17 +233,17 @@ func (b *Broker) Stats() BrokerStats {
 // Open tells the broker that the transport accepted connection c. The
 // broker waits for a CONNECT; until then every other packet closes c.
 func (b *Broker) Open(env BrokerEnv, now sim.Time, c ConnID) {
-	if old := b.conns[c]; old != nil {
+	if old := b.conns.get(c); old != nil {
 		b.endConn(env, old, CloseTransport, true)
 	}
-	b.conns[c] = &conn{id: c, last: now}
+	b.conns.set(c, &conn{id: c, last: now})
 }
 
 // TransportClosed tells the broker that the transport of c is gone: the
 // peer closed or reset it, or the transport gave up. Without a DISCONNECT
 // first this publishes the client's will.
 func (b *Broker) TransportClosed(env BrokerEnv, now sim.Time, c ConnID) {
-	if cn := b.conns[c]; cn != nil {
+	if cn := b.conns.get(c); cn != nil {
 		b.endConn(env, cn, CloseTransport, true)
 	}
 }
@@ -255,7 +254,7 @@ func (b *Broker) TransportClosed(env BrokerEnv, now sim.Time, c ConnID) {
 // of another protocol level (ErrUnsupportedProtocolLevel), which it
 // refuses with CONNACK 1 as mosquitto does.
 func (b *Broker) Malformed(env BrokerEnv, now sim.Time, c ConnID, err error) {
-	cn := b.conns[c]
+	cn := b.conns.get(c)
 	if cn == nil {
 		return
 	}
@@ -272,7 +271,7 @@ func (b *Broker) Malformed(env BrokerEnv, now sim.Time, c ConnID, err error) {
 // check. (mosquitto checks on a coarse timer and was observed to close
 // later; the broker closes at exactly 1.5 × keepalive.)
 func (b *Broker) OnTimer(env BrokerEnv, now sim.Time, c ConnID) {
-	cn := b.conns[c]
+	cn := b.conns.get(c)
 	if cn == nil || cn.expiry == 0 {
 		return
 	}
@@ -306,7 +305,7 @@ func (b *Broker) MatchSessions(topic string, fn func(clientID string, qos QoS)) 
 
 // Receive hands the broker a packet that arrived on c.
 func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
-	cn := b.conns[c]
+	cn := b.conns.get(c)
 	if cn == nil || p == nil {
 		return
 	}
@@ -477,7 +476,7 @@ func (b *Broker) refuse(env BrokerEnv, cn *conn, clientID string, rc ConnectRetu
 	b.stats.Refused[rc]++
 	b.pkt = Packet{Type: Connack, ReturnCode: rc}
 	env.Send(cn.id, &b.pkt)
-	delete(b.conns, cn.id)
+	b.conns.del(cn.id)
 	env.Close(cn.id)
 	b.stats.Closed[CloseRefused]++
 	env.Closed(cn.id, clientID, CloseRefused, false)
@@ -487,7 +486,7 @@ func (b *Broker) refuse(env BrokerEnv, cn *conn, clientID string, rc ConnectRetu
 // publishes its will if asked to and it has one, and discards a clean
 // session (except on takeover, where connect decides).
 func (b *Broker) endConn(env BrokerEnv, cn *conn, reason CloseReason, publishWill bool) {
-	delete(b.conns, cn.id)
+	b.conns.del(cn.id)
 	if cn.expiry > 0 && reason != CloseKeepalive {
 		env.SetTimer(cn.id, 0) // (a keepalive close comes from the timer itself)
 	}
@@ -817,4 +816,60 @@ func (b *Broker) resume(env BrokerEnv, s *session) {
 		b.sendPublish(env, c, m, true)
 	}
 	b.fillInflight(env, s)
+}
+
+// connTable maps connection ids to connections. Environments usually
+// number connections densely from 0 (the simulator's connection table, an
+// adapter's counter), so ids below denseConns live in a slice — a lookup
+// per packet without hashing — and others in a map.
+type connTable struct {
+	dense  []*conn
+	sparse map[ConnID]*conn
+}
+
+const denseConns = 1 << 22
+
+func (t *connTable) get(c ConnID) *conn {
+	if c < denseConns {
+		if int(c) < len(t.dense) {
+			return t.dense[c]
+		}
+		return nil
+	}
+	return t.sparse[c]
+}
+
+func (t *connTable) set(c ConnID, cn *conn) {
+	if c < denseConns {
+		if int(c) >= len(t.dense) {
+			t.dense = append(t.dense, make([]*conn, int(c)+1-len(t.dense))...)
+		}
+		t.dense[c] = cn
+		return
+	}
+	if t.sparse == nil {
+		t.sparse = map[ConnID]*conn{}
+	}
+	t.sparse[c] = cn
+}
+
+// len is the number of connections.
+func (t *connTable) len() int {
+	n := len(t.sparse)
+	for _, cn := range t.dense {
+		if cn != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (t *connTable) del(c ConnID) {
+	if c < denseConns {
+		if int(c) < len(t.dense) {
+			t.dense[c] = nil
+		}
+		return
+	}
+	delete(t.sparse, c)
 }

@@ -362,7 +362,7 @@ func TestBrokerRandomOperations(t *testing.T) {
 		}
 		subs += len(s.subs)
 	}
-	if st.Connected != connected || st.Subscriptions != subs || len(b.conns) < connected {
+	if st.Connected != connected || st.Subscriptions != subs || b.conns.len() < connected {
 		t.Errorf("stats: %d connected, %d subscriptions; counted %d, %d", st.Connected, st.Subscriptions, connected, subs)
 	}
 	if len(env.routed) < 1000 || len(env.dropped) == 0 || inflight == 0 && len(held) == 0 && len(env.sent) == 0 {
@@ -464,7 +464,7 @@ func benchRouting(b *testing.B, subscribers int, qos QoS) {
 		}
 		// Each subscriber acknowledges the copy it got (its own id i+1).
 		for c := 1; c <= subscribers; c++ {
-			ack.PacketID = br.conns[ConnID(c)].sess.lastID
+			ack.PacketID = br.conns.get(ConnID(c)).sess.lastID
 			br.Receive(env, 0, ConnID(c), &ack)
 			if qos == QoS2 {
 				comp.PacketID = ack.PacketID
