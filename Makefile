@@ -21,7 +21,7 @@ bench-kernel:
 
 # One process per benchmark: peak RSS is a per-process figure.
 bench-fleet:
-	for b in Fleet100k CoAPFleet100k MQTTFleet100k IdleDeviceMemory IdleCoAPDeviceMemory; do \
+	for b in Fleet100k CoAPFleet100k MQTTFleet100k IdleDeviceMemory IdleCoAPDeviceMemory ConnectedMQTTDeviceMemory; do \
 		$(GO) test -run XXX -bench "^Benchmark$$b$$" -benchtime 1x -timeout 30m ./experiments || exit 1; \
 	done
 
