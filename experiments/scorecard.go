@@ -12,9 +12,7 @@ import (
 
 // Summarise aggregates runs per sweep point: for each metric of
 // output.SummaryMetrics, the mean over the point's replications and its
-// 95 % confidence interval (Student's t with n−1 degrees of freedom). NaN
-// values (a metric that does not apply to a run) are left out; an interval
-// needs two values. Points come out in point order.
+// 95 % confidence interval (see MeanCI). Points come out in point order.
 func Summarise(runs []output.RunInfo) []output.PointSummary {
 	byPoint := map[int32][]*output.RunInfo{}
 	var points []int32
@@ -34,31 +32,38 @@ func Summarise(runs []output.RunInfo) []output.PointSummary {
 		for _, m := range output.SummaryMetrics {
 			vals = vals[:0]
 			for _, r := range rs {
-				if v := output.MetricValue(r, m); !math.IsNaN(v) {
-					vals = append(vals, v)
-				}
+				vals = append(vals, output.MetricValue(r, m))
 			}
-			ps.Metrics = append(ps.Metrics, meanCI(vals))
+			ps.Metrics = append(ps.Metrics, MeanCI(vals))
 		}
 		out = append(out, ps)
 	}
 	return out
 }
 
-// meanCI is the mean of xs and its 95 % Student's t confidence interval.
-func meanCI(xs []float64) output.MetricSummary {
+// MeanCI is the mean of the non-NaN values of xs (NaN: the metric does not
+// apply to that run) and its two-sided 95 % confidence interval from
+// Student's t with N−1 degrees of freedom; Low and High are NaN below two
+// values. xs is not modified.
+func MeanCI(xs []float64) output.MetricSummary {
 	nan := math.NaN()
-	s := output.MetricSummary{Mean: nan, Low: nan, High: nan, N: int32(len(xs))}
-	switch len(xs) {
+	vals := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			vals = append(vals, x)
+		}
+	}
+	s := output.MetricSummary{Mean: nan, Low: nan, High: nan, N: int32(len(vals))}
+	switch len(vals) {
 	case 0:
 		return s
 	case 1:
-		s.Mean = xs[0]
+		s.Mean = vals[0]
 		return s
 	}
-	mean, sd := stat.MeanStdDev(xs, nil)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(xs) - 1)}.Quantile(0.975)
-	half := t * sd / math.Sqrt(float64(len(xs)))
+	mean, sd := stat.MeanStdDev(vals, nil)
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(vals) - 1)}.Quantile(0.975)
+	half := t * sd / math.Sqrt(float64(len(vals)))
 	s.Mean, s.Low, s.High = mean, mean-half, mean+half
 	return s
 }

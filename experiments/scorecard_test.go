@@ -9,22 +9,30 @@ import (
 )
 
 func TestMeanCI(t *testing.T) {
+	nan := math.NaN()
 	for _, tc := range []struct {
-		name          string
-		xs            []float64
-		mean, low, hi float64
+		name   string
+		xs     []float64
+		n      int32
+		mean   float64
+		halfCI float64 // NaN: no interval
 	}{
-		// t(0.975, 2) = 4.302653 (tables); sd 1, n 3: half-width 2.484138.
-		{"three", []float64{1, 2, 3}, 2, 2 - 2.484138, 2 + 2.484138},
-		// t(0.975, 1) = 12.706205; sd 0.70711, n 2: half-width 6.353102.
-		{"two", []float64{0.9, 1.9}, 1.4, 1.4 - 6.353102, 1.4 + 6.353102},
-		{"one", []float64{5}, 5, math.NaN(), math.NaN()},
-		{"none", nil, math.NaN(), math.NaN(), math.NaN()},
+		{"empty", nil, 0, nan, nan},
+		{"all NaN", []float64{nan, nan}, 0, nan, nan},
+		{"one value gives no interval", []float64{0.7}, 1, 0.7, nan},
+		// t(0.975, 2) = 4.302652729911275 (tables); sd = 1.
+		{"three", []float64{1, 2, 3}, 3, 2, 4.302652729911275 / math.Sqrt(3)},
+		// t(0.975, 1) = 12.706204736174698; sd = √2.
+		{"NaN skipped", []float64{1, nan, 3}, 2, 2, 12.706204736174698 * math.Sqrt(2) / math.Sqrt(2)},
+		{"no spread", []float64{5, 5, 5, 5}, 4, 5, 0},
 	} {
-		got := meanCI(tc.xs)
-		same := func(a, b float64) bool { return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) < 1e-5 }
-		if !same(got.Mean, tc.mean) || !same(got.Low, tc.low) || !same(got.High, tc.hi) || int(got.N) != len(tc.xs) {
-			t.Errorf("%s: %+v; want mean %v [%v, %v]", tc.name, got, tc.mean, tc.low, tc.hi)
+		s := MeanCI(tc.xs)
+		half := (s.High - s.Low) / 2
+		same := func(a, b float64) bool {
+			return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+		}
+		if s.N != tc.n || !same(s.Mean, tc.mean) || !same(half, tc.halfCI) {
+			t.Errorf("%s: MeanCI(%v) = {N %d, mean %g, half %g}; want {%d, %g, %g}", tc.name, tc.xs, s.N, s.Mean, half, tc.n, tc.mean, tc.halfCI)
 		}
 	}
 }

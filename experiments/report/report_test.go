@@ -19,32 +19,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-func TestMeanCI(t *testing.T) {
-	nan := math.NaN()
-	tests := []struct {
-		name   string
-		xs     []float64
-		n      int
-		mean   float64
-		halfCI float64 // NaN: no interval
-	}{
-		{"empty", nil, 0, nan, nan},
-		{"all NaN", []float64{nan, nan}, 0, nan, nan},
-		{"one value gives no bar", []float64{0.7}, 1, 0.7, nan},
-		// t(0.975, 2) = 4.302652729911275; sd = 1.
-		{"three", []float64{1, 2, 3}, 3, 2, 4.302652729911275 / math.Sqrt(3)},
-		{"NaN skipped", []float64{1, nan, 3}, 2, 2, 12.706204736174698 * math.Sqrt(2) / math.Sqrt(2)},
-		{"no spread", []float64{5, 5, 5, 5}, 4, 5, 0},
-	}
-	for _, tc := range tests {
-		s := MeanCI(tc.xs)
-		if s.N != tc.n || !same(s.Mean, tc.mean) || !same(s.HalfWidth(), tc.halfCI) {
-			t.Errorf("%s: MeanCI(%v) = {N %d, mean %g, half %g}; want {%d, %g, %g}",
-				tc.name, tc.xs, s.N, s.Mean, s.HalfWidth(), tc.n, tc.mean, tc.halfCI)
-		}
-	}
-}
-
 func same(a, b float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)

@@ -1,11 +1,9 @@
 package report
 
 import (
-	"math"
 	"slices"
 
-	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/iotsim/iotsim/experiments"
 )
 
 // Stat is a mean over replications with its 95 % confidence interval.
@@ -18,30 +16,10 @@ type Stat struct {
 // HalfWidth is half the width of the interval, NaN when there is none.
 func (s Stat) HalfWidth() float64 { return (s.Hi - s.Lo) / 2 }
 
-// MeanCI is the mean of the non-NaN values of xs and its two-sided 95 %
-// confidence interval from Student's t with N−1 degrees of freedom. xs is
-// not modified.
+// MeanCI is experiments.MeanCI as a Stat.
 func MeanCI(xs []float64) Stat {
-	var vals []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			vals = append(vals, x)
-		}
-	}
-	s := Stat{N: len(vals), Mean: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
-	switch len(vals) {
-	case 0:
-		return s
-	case 1:
-		s.Mean = vals[0]
-		return s
-	}
-	mean, sd := stat.MeanStdDev(vals, nil)
-	// The quantile needs no randomness, so the nil Src is never used.
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(len(vals) - 1)}.Quantile(0.975)
-	h := t * sd / math.Sqrt(float64(len(vals)))
-	s.Mean, s.Lo, s.Hi = mean, mean-h, mean+h
-	return s
+	m := experiments.MeanCI(xs)
+	return Stat{N: int(m.N), Mean: m.Mean, Lo: m.Low, Hi: m.High}
 }
 
 // weighted is one value of an empirical distribution with the share of the
