@@ -38,31 +38,14 @@ var SummaryMetrics = []string{
 	"transmissions_per_msg", "energy_per_delivered_mj",
 }
 
-// MetricValue returns the value of runs-table column name for r.
+// MetricValue returns the value of float64 runs-table column name for r
+// (NaN for a name that is not one), read through the runs table's own column
+// definitions so the two cannot disagree.
 func MetricValue(r *RunInfo, name string) float64 {
-	switch name {
-	case "delivery_ratio":
-		return r.DeliveryRatio
-	case "in_order_ratio":
-		return r.InOrderRatio
-	case "reorder_restorable_ratio":
-		return r.ReorderRestorableRatio
-	case "recovery_ratio":
-		return r.RecoveryRatio
-	case "visibility_p50_ms":
-		return r.VisibilityP50Ms
-	case "visibility_p95_ms":
-		return r.VisibilityP95Ms
-	case "latency_p50_ms":
-		return r.LatencyP50Ms
-	case "latency_p95_ms":
-		return r.LatencyP95Ms
-	case "latency_p99_ms":
-		return r.LatencyP99Ms
-	case "transmissions_per_msg":
-		return r.TransmissionsPerMsg
-	case "energy_per_delivered_mj":
-		return r.EnergyPerDeliveredMJ
+	for i := range runsTail {
+		if c := &runsTail[i]; c.name == name && c.node == doubleNode {
+			return c.value(r).Double()
+		}
 	}
 	return math.NaN()
 }
