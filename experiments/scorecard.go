@@ -73,3 +73,23 @@ func MeanCI(xs []float64) output.MetricSummary {
 func WriteSummaryFile(dir string, runs []output.RunInfo) error {
 	return output.WriteSummary(output.SummaryPath(dir), Summarise(runs))
 }
+
+// EnsureSummary writes summary.parquet into output folder dir when it has
+// none or one that covers a different set of runs, and reports whether it
+// wrote: a sharded sweep's shards write no summary, so `iotsim report`
+// makes it once they are all in.
+func EnsureSummary(dir string, runs []output.RunInfo) (bool, error) {
+	if len(runs) == 0 {
+		return false, nil
+	}
+	if points, err := output.ReadSummary(output.SummaryPath(dir)); err == nil {
+		n := 0
+		for _, p := range points {
+			n += int(p.Replications)
+		}
+		if n == len(runs) {
+			return false, nil
+		}
+	}
+	return true, WriteSummaryFile(dir, runs)
+}

@@ -159,7 +159,7 @@ func reportCommand() *cli.Command {
 				infos[i] = r.Runs[i].RunInfo
 			}
 			w := c.App.Writer
-			if wrote, err := ensureSummary(c.Args().First(), infos); err != nil {
+			if wrote, err := experiments.EnsureSummary(c.Args().First(), infos); err != nil {
 				return err
 			} else if wrote {
 				fmt.Fprintf(c.App.ErrWriter, "Wrote %s (from %d runs)\n", output.SummaryPath(c.Args().First()), len(infos))
@@ -293,23 +293,4 @@ func printRunSummary(w io.Writer, results []experiments.Result, out string, wall
 	}
 	fmt.Fprintf(w, "Summarise it again with: iotsim report %s\n", out)
 	return nil
-}
-
-// ensureSummary writes summary.parquet when the folder has none or one that
-// covers a different set of runs: a sharded sweep's shards write no summary,
-// so it is made here once they are all in.
-func ensureSummary(dir string, runs []experiments.RunInfo) (bool, error) {
-	if len(runs) == 0 {
-		return false, nil
-	}
-	if points, err := output.ReadSummary(output.SummaryPath(dir)); err == nil {
-		n := 0
-		for _, p := range points {
-			n += int(p.Replications)
-		}
-		if n == len(runs) {
-			return false, nil
-		}
-	}
-	return true, experiments.WriteSummaryFile(dir, runs)
 }
