@@ -103,3 +103,11 @@ func Shard(runs []Run, i, n int) []Run {
 	}
 	return kept
 }
+
+// SetShard makes o write shard i of n: its runs table and manifest under
+// the shard's own names (runs-IofN.parquet, manifest-IofN.json), so n
+// invocations can share one folder.
+func (o *Options) SetShard(i, n int) {
+	o.RunsFile = fmt.Sprintf("runs-%dof%d.parquet", i, n)
+	o.ManifestFile = fmt.Sprintf("manifest-%dof%d.json", i, n)
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -295,8 +294,7 @@ func TestShardsEqualUnsharded(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		o := opts(sharded, exp, resumeExperiment, i)
 		o.PlanHash = hash
-		o.RunsFile = fmt.Sprintf("runs-%dof%d.parquet", i, n)
-		o.ManifestFile = fmt.Sprintf("manifest-%dof%d.json", i, n)
+		o.SetShard(i, n)
 		if _, err := Execute(context.Background(), Shard(runs, i, n), o); err != nil {
 			t.Fatalf("shard %d/%d: %v", i, n, err)
 		}

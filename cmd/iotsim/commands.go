@@ -68,8 +68,7 @@ func runCommand() *cli.Command {
 					return err
 				}
 				runs = experiments.Shard(runs, i, n)
-				opts.RunsFile = fmt.Sprintf("runs-%dof%d.parquet", i, n)
-				opts.ManifestFile = fmt.Sprintf("manifest-%dof%d.json", i, n)
+				opts.SetShard(i, n)
 				if len(runs) == 0 {
 					return usagef("--shard %s: this shard has no runs", sh)
 				}
