@@ -72,7 +72,7 @@ type Server struct {
 	later   []pending         // responses waiting for Processing
 	asm     map[uint64][]byte // Block1 bodies being received, by bodyKey
 	pathBuf []byte            // scratch: the path of the request being handled
-	out     Message           // scratch: the message being sent (Send takes a pointer)
+	out     Message           // scratch: the message being sent (see send)
 	stats   ServerStats
 }
 
@@ -197,7 +197,7 @@ var knownOptions = []OptionNumber{IfMatch, UriHost, IfNoneMatch, UriPort, UriPat
 func (s *Server) Reject(env ServerEnv, from Peer, err *ParseError) {
 	if rst, ok := err.Reject(); ok {
 		s.stats.Resets++
-		env.Send(from, &rst, 0)
+		s.send(env, from, rst, 0)
 	}
 }
 
@@ -242,8 +242,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 // reset answers m with a Reset.
 func (s *Server) reset(env ServerEnv, to Peer, m *Message) {
 	s.stats.Resets++
-	rst := NewEmpty(RST, m.MessageID)
-	env.Send(to, &rst, 0)
+	s.send(env, to, NewEmpty(RST, m.MessageID), 0)
 }
 
 // request processes a request and sends or schedules its response.
@@ -408,7 +407,7 @@ func (s *Server) respond(env ServerEnv, now sim.Time, from Peer, m *Message, key
 	if separate {
 		ack := NewEmpty(ACK, m.MessageID)
 		s.cache(key, ack)
-		env.Send(from, &ack, 0)
+		s.send(env, from, ack, 0)
 	} else {
 		resp.MessageID = m.MessageID
 	}
@@ -430,8 +429,15 @@ func (s *Server) sendResponse(env ServerEnv, to Peer, t Type, mid uint16, key ui
 	} else {
 		resp.Type, resp.MessageID = NON, s.newMID()
 	}
-	s.out = resp
-	env.Send(to, &s.out, 0)
+	s.send(env, to, resp, 0)
+}
+
+// send hands m to the environment from the server's scratch message: Send
+// takes a pointer, and a local's address would escape to the heap — one
+// allocation per message on the hot path.
+func (s *Server) send(env ServerEnv, to Peer, m Message, ref uint64) {
+	s.out = m
+	env.Send(to, &s.out, ref)
 }
 
 // cache remembers the answer to a deduplicated CON.
@@ -519,7 +525,7 @@ func (s *Server) notify(env ServerEnv, now sim.Time, path string, r *resource) {
 		s.stats.NotificationsSent++
 		if !s.cfg.NotifyCON {
 			m.Type = NON
-			env.Send(o.peer, &m, ref)
+			s.send(env, o.peer, m, ref)
 			env.NotifyDone(ref, true)
 			continue
 		}
@@ -646,10 +652,10 @@ func (s *Server) flushLater(env ServerEnv, now sim.Time) {
 			s.startOut(env, now, p.peer, p.resp, 0, "")
 		case p.resp.Type == ACK:
 			s.cache(p.key, p.resp)
-			env.Send(p.peer, &p.resp, 0)
+			s.send(env, p.peer, p.resp, 0)
 		default:
 			p.resp.MessageID = s.newMID()
-			env.Send(p.peer, &p.resp, 0)
+			s.send(env, p.peer, p.resp, 0)
 		}
 		n++
 	}
