@@ -35,21 +35,15 @@ const (
 // coapWire is what the CoAP nodes of a world share: the pool of in-flight
 // message values and the tracked message of the packet being handled.
 type coapWire struct {
-	w    *World
-	free []*coap.Message
-	cur  uint32 // Msg of the packet being received (ref+1), 0 for none
+	w      *World
+	bodies pool[coap.Message]
+	cur    uint32 // Msg of the packet being received (ref+1), 0 for none
 }
 
 // send puts a copy of m on the network from src to dst; ref is the
 // tracked message's MsgRef+1, or 0.
 func (c *coapWire) send(src, dst network.NodeID, m *coap.Message, ref uint64) {
-	var body *coap.Message
-	if n := len(c.free); n > 0 {
-		body = c.free[n-1]
-		c.free = c.free[:n-1]
-	} else {
-		body = new(coap.Message)
-	}
+	body := c.bodies.get()
 	*body = *m
 	if ref != 0 {
 		r := metrics.MsgRef(ref - 1)
@@ -73,8 +67,7 @@ func (c *coapWire) done(p *network.Packet) {
 		c.w.Msgs.Release(metrics.MsgRef(p.Msg - 1))
 	}
 	if b, ok := p.Body.(*coap.Message); ok {
-		*b = coap.Message{}
-		c.free = append(c.free, b)
+		c.bodies.put(b)
 	}
 }
 

@@ -44,7 +44,7 @@ type mqttNet struct {
 	tcpP    tcp.Params
 	conns   []*mqttConn // stable addresses: engines run on them while the table grows
 	free    []uint32
-	pool    tcpPool
+	pool    pool[tcpBody]
 	pubs    []publication
 	pubFree []uint32
 	brokers map[string]*mqttBroker

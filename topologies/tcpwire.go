@@ -1,7 +1,6 @@
 package topologies
 
 import (
-	"github.com/iotsim/iotsim/models/network"
 	"github.com/iotsim/iotsim/protocols/mqtt"
 	"github.com/iotsim/iotsim/protocols/tcp"
 	"github.com/iotsim/iotsim/sim"
@@ -155,22 +154,22 @@ func segmentKind(s tcp.Segment) string {
 	return "ACK"
 }
 
-// tcpPool recycles packet bodies.
-type tcpPool struct{ free []*tcpBody }
+// pool recycles packet bodies: packets carry pointers (no allocation per
+// boxed Body), and a body goes back here when its packet is delivered or
+// dropped.
+type pool[T any] struct{ free []*T }
 
-func (p *tcpPool) get() *tcpBody {
+func (p *pool[T]) get() *T {
 	if n := len(p.free); n > 0 {
 		b := p.free[n-1]
 		p.free = p.free[:n-1]
 		return b
 	}
-	return new(tcpBody)
+	return new(T)
 }
 
-func (p *tcpPool) put(b *tcpBody) {
-	*b = tcpBody{}
+func (p *pool[T]) put(b *T) {
+	var zero T
+	*b = zero
 	p.free = append(p.free, b)
 }
-
-// nodeName is a helper for errors.
-func nodeName(w *World, id network.NodeID) string { return w.nodes[id].name }
