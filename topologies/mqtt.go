@@ -178,8 +178,7 @@ func (e *brokerEnv) Send(c mqtt.ConnID, p *mqtt.Packet) {
 	if !cn.live || cn.srvDead {
 		return
 	}
-	m.write(&cn.down, p)
-	cn.srv.Write((*srvEnv)(cn), m.w.K.Now(), mqtt.Size(p))
+	cn.srv.Write((*srvEnv)(cn), m.w.K.Now(), m.write(&cn.down, p))
 }
 
 func (e *brokerEnv) Close(c mqtt.ConnID) {
@@ -328,12 +327,15 @@ func (m *mqttNet) sideKnows(cn *mqttConn, reason string) {
 	}
 }
 
-// write puts p into a direction's record queue, holding what it carries.
-func (m *mqttNet) write(q *recordQueue, p *mqtt.Packet) {
+// write puts p into a direction's record queue, holding what it carries,
+// and returns its size in bytes, for the TCP write.
+func (m *mqttNet) write(q *recordQueue, p *mqtt.Packet) int {
 	if p.Type == mqtt.Publish && p.Ref != 0 {
 		m.hold(p.Ref)
 	}
-	q.push(p, mqtt.Size(p))
+	n := mqtt.Size(p)
+	q.push(p, n)
+	return n
 }
 
 func (m *mqttNet) hold(ref uint64) {
@@ -967,8 +969,7 @@ func (d *mqttDevice) Send(p *mqtt.Packet) {
 		return
 	}
 	cn := m.conns[d.conn]
-	m.write(&cn.up, p)
-	cn.cli.Write((*cliEnv)(cn), m.w.K.Now(), mqtt.Size(p))
+	cn.cli.Write((*cliEnv)(cn), m.w.K.Now(), m.write(&cn.up, p))
 }
 
 func (d *mqttDevice) HangUp() {
@@ -1004,11 +1005,9 @@ func (d *mqttDevice) Connected(sessionPresent bool) {
 	}
 }
 
-func (d *mqttDevice) Refused(code mqtt.ConnectReturnCode) {
-	if d.conn != noConn {
-		d.g.m.conns[d.conn].reason = "auth_failed"
-	}
-}
+// Refused needs nothing: the broker's Closed already named the reason
+// (auth_failed), and the client has hung up.
+func (d *mqttDevice) Refused(code mqtt.ConnectReturnCode) {}
 
 func (d *mqttDevice) Lost(reason mqtt.LostReason) {
 	if d.conn == noConn {
