@@ -44,13 +44,7 @@ func TestCoAPClosedForms(t *testing.T) {
 	const n, per = 1000, 10
 	for _, p := range []float64{0.05, 0.2, 0.4} {
 		for _, typ := range []string{"con", "non"} {
-			c := &collect{}
-			w, err := Build(load(t, coapLossExperiment(n, per, p, typ)), Options{Seed: 11, Sink: c})
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.K.Run(w.End())
-			w.Finish()
+			c, _, w := runWorld(t, coapLossExperiment(n, per, p, typ), Options{Seed: 11})
 			total := len(c.msgs)
 			if total != n*per {
 				t.Fatalf("p=%g %s: %d messages; want %d", p, typ, total, n*per)
@@ -136,13 +130,7 @@ coap = { type = "non" }`,
 		{"block-wise", "", `workload = { kind = "periodic", interval = "1h", payload = 2500 }`,
 			"CON CON ACK ACK CON CON ACK ACK CON CON ACK ACK", 1, 3},
 	} {
-		c := &collect{}
-		w, err := Build(load(t, coapScenario(tc.server, tc.device)), Options{Seed: 5, Sink: c, Packets: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.K.Run(w.End())
-		w.Finish()
+		c, _, w := runWorld(t, coapScenario(tc.server, tc.device), Options{Seed: 5, Packets: true})
 		var kinds []string
 		for _, p := range c.packets {
 			kinds = append(kinds, p.Kind)
@@ -185,12 +173,7 @@ attach = "api"
 protocol = "coap"
 workload = { kind = "periodic", interval = "1h", payload = 10 }
 `, dedup)
-		exp := load(t, text)
-		c := &collect{}
-		w, err := Build(exp, Options{Seed: 5, Sink: c})
-		if err != nil {
-			t.Fatal(err)
-		}
+		w, c := build(t, text, Options{Seed: 5})
 		w.Net.SetDropFilter(func(p *network.Packet) bool { return p.Kind == kindCoAPACK })
 		w.K.Run(w.End())
 		w.Finish()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/models/network"
 	"github.com/iotsim/iotsim/sim"
 )
 
@@ -13,13 +14,47 @@ import (
 type collect struct {
 	msgs    []metrics.MessageRow
 	devs    []metrics.DeviceRow
+	conns   []metrics.ConnectionRow
 	packets []metrics.PacketRow
 }
 
 func (c *collect) Message(r *metrics.MessageRow)       { c.msgs = append(c.msgs, *r) }
 func (c *collect) Device(r *metrics.DeviceRow)         { c.devs = append(c.devs, *r) }
-func (c *collect) Connection(r *metrics.ConnectionRow) {}
+func (c *collect) Connection(r *metrics.ConnectionRow) { c.conns = append(c.conns, *r) }
 func (c *collect) Packet(r *metrics.PacketRow)         { c.packets = append(c.packets, *r) }
+
+// build loads text and builds its world, every row going to the returned
+// collector.
+func build(t *testing.T, text string, opts Options) (*World, *collect) {
+	t.Helper()
+	c := &collect{}
+	opts.Sink = c
+	w, err := Build(load(t, text), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, c
+}
+
+// runWorld builds text's world, runs it to the end and finishes it.
+func runWorld(t *testing.T, text string, opts Options) (*collect, metrics.RunRow, *World) {
+	t.Helper()
+	w, c := build(t, text, opts)
+	w.K.Run(w.End())
+	return c, w.Finish(), w
+}
+
+// nodeID is the id of the node named name.
+func nodeID(t *testing.T, w *World, name string) network.NodeID {
+	t.Helper()
+	for i, n := range w.nodes {
+		if n.name == name {
+			return network.NodeID(i)
+		}
+	}
+	t.Fatalf("no node %q", name)
+	return 0
+}
 
 func load(t *testing.T, text string) *config.Experiment {
 	t.Helper()
@@ -54,13 +89,7 @@ profile = "cc2538-802154"
 `
 
 func TestNodeNamesKindsAndOrder(t *testing.T) {
-	c := &collect{}
-	w, err := Build(load(t, twoGroups), Options{Seed: 1, Sink: c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.K.Run(w.End())
-	w.Finish()
+	c, _, _ := runWorld(t, twoGroups, Options{Seed: 1})
 	var got []string
 	for _, d := range c.devs {
 		got = append(got, d.Node+":"+d.Group+":"+d.Kind+":"+d.Profile)
@@ -83,13 +112,7 @@ func TestNodeNamesKindsAndOrder(t *testing.T) {
 }
 
 func TestEnergyOfAnIdleDeviceMatchesItsProfile(t *testing.T) {
-	c := &collect{}
-	w, err := Build(load(t, twoGroups), Options{Seed: 1, Sink: c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.K.Run(w.End())
-	w.Finish()
+	c, _, _ := runWorld(t, twoGroups, Options{Seed: 1})
 	for _, d := range c.devs {
 		if d.Node != "alpha-0" {
 			continue
@@ -105,13 +128,7 @@ func TestEnergyOfAnIdleDeviceMatchesItsProfile(t *testing.T) {
 }
 
 func TestPacketsRowsNameLinksAndKinds(t *testing.T) {
-	c := &collect{}
-	w, err := Build(load(t, twoGroups), Options{Seed: 1, Sink: c, Packets: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.K.Run(w.End())
-	w.Finish()
+	c, _, _ := runWorld(t, twoGroups, Options{Seed: 1, Packets: true})
 	if len(c.packets) != 12 {
 		t.Fatalf("%d packet rows; want 6 datagrams × 2 hops", len(c.packets))
 	}
