@@ -188,7 +188,7 @@ type coapDevice struct {
 	stream metrics.Stream
 	client coap.Client
 	rng    sim.Stream
-	timer  sim.EventID
+	timer  lazyTimer
 	obs    []metrics.Stream // one per observed path: notifications from the server
 }
 
@@ -321,8 +321,9 @@ func (g *coapGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 		d.client.Do(d, ev.At, req)
 		g.scheduleNext(ev.Arg)
 	case coapTimer:
-		d.timer = sim.EventID{}
-		d.client.OnTimer(d, ev.At)
+		if d.timer.fire(k, ev.At, g, coapTimer, ev.Arg) {
+			d.client.OnTimer(d, ev.At)
+		}
 	case coapStart:
 		for _, o := range g.obsOpts {
 			d.client.Observe(d, ev.At, o)
@@ -346,14 +347,7 @@ func (d *coapDevice) Send(m *coap.Message, ref uint64) {
 }
 
 func (d *coapDevice) SetTimer(at sim.Time) {
-	k := d.g.w.K
-	if d.timer.Valid() {
-		k.Cancel(d.timer)
-		d.timer = sim.EventID{}
-	}
-	if at != 0 {
-		d.timer = k.Schedule(at, d.g, coapTimer, uint64(d.node-d.g.first))
-	}
+	d.timer.set(d.g.w.K, at, d.g, coapTimer, uint64(d.node-d.g.first))
 }
 
 func (d *coapDevice) Response(ref uint64, m *coap.Message) {
