@@ -100,7 +100,7 @@ func (w *World) newCoAPServer(name string, id network.NodeID, c *config.CoAPServ
 func (s *coapServerNode) Receive(now sim.Time, p *network.Packet) {
 	w := s.wire.w
 	if p.Kind == kindUDPData {
-		(&udpSink{w: w}).Receive(now, p)
+		w.udp.Receive(now, p)
 		return
 	}
 	if m, ok := p.Body.(*coap.Message); ok {

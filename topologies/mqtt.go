@@ -158,7 +158,7 @@ func (m *mqttNet) addBroker(name string, id network.NodeID, b *config.Broker) *m
 // Receive is a TCP segment arriving at the broker node.
 func (b *mqttBroker) Receive(now sim.Time, p *network.Packet) {
 	if p.Kind == kindUDPData {
-		(&udpSink{w: b.m.w}).Receive(now, p)
+		b.m.w.udp.Receive(now, p)
 		return
 	}
 	b.m.receive(now, p)

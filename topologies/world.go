@@ -63,7 +63,8 @@ type World struct {
 	coapDevices map[network.NodeID]coapDeviceRef // devices that observe resources
 	coapGroups  []*coapGroup
 
-	mq *mqttNet // nil when the world has no broker
+	mq  *mqttNet // nil when the world has no broker
+	udp *udpSink // counts plain datagrams at brokers, CoAP servers and gateways
 
 	visibility    metrics.Histogram // state visibility delays (ns) of lost connections
 	visUndetected int64             // sides of lost connections that never knew
@@ -99,10 +100,10 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	w.Net.Grow(total + len(exp.Brokers) + len(exp.CoAPServers) + len(exp.P2PBrokers))
 	w.K.Grow(total + 64)
 
-	sink := &udpSink{w: w}
+	w.udp = &udpSink{w: w}
 	addServer := func(name, kind, class string) {
 		id := w.addNode(name, name, kind, class, links[class], network.Core, "", nil)
-		w.Net.Attach(id, sink)
+		w.Net.Attach(id, w.udp) // brokers and CoAP servers replace it with their engines
 		w.servers[name] = id
 	}
 	for _, name := range config.SortedKeys(exp.Brokers) {
