@@ -14,87 +14,60 @@ import (
 	"github.com/iotsim/iotsim/topologies"
 )
 
-// fleetExperiment is the scale scenario of the foundation issue: n UDP
-// devices sending 64-byte readings every 60 s, starts staggered over the
-// first minute, for one simulated hour over a 1 % Bernoulli, 10 ms link to
-// one server.
+// fleet is the common shape of the scale scenarios: n sensors on a 10 ms
+// access link with Bernoulli loss, readings of 64 bytes every 60 s (starts
+// staggered over the first minute) for one simulated hour, to servers on an
+// instant link; servers and sensor hold the protocol-specific parts.
+func fleet(name string, n int, loss float64, drain, servers, sensor string) string {
+	return fmt.Sprintf(`
+name = %q
+duration = "1h"
+drain = %q
+[links.access]
+loss = { model = "bernoulli", p = %g }
+delay = { dist = "constant", value = "10ms" }
+[links.server]
+delay = { dist = "constant", value = "0s" }
+%s
+[devices.sensor]
+count = %d
+link = "access"
+workload = { kind = "periodic", interval = "60s", payload = 64 }
+ramp = "60s"
+%s
+`, name, drain, loss, servers, n, sensor)
+}
+
+// fleetExperiment is the scale scenario of the foundation issue: UDP
+// datagrams over 1 % loss to one server.
 func fleetExperiment(n int) string {
-	return fmt.Sprintf(`
-name = "fleet"
-duration = "1h"
-drain = "1s"
-[links.access]
-loss = { model = "bernoulli", p = 0.01 }
-delay = { dist = "constant", value = "10ms" }
-[links.server]
-delay = { dist = "constant", value = "0s" }
-[coap_servers.collector]
-link = "server"
-[devices.sensor]
-count = %d
-link = "access"
-attach = "collector"
-protocol = "udp"
-workload = { kind = "periodic", interval = "60s", payload = 64 }
-ramp = "60s"
-`, n)
+	return fleet("fleet", n, 0.01, "1s", `[coap_servers.collector]
+link = "server"`, `attach = "collector"
+protocol = "udp"`)
 }
 
-// coapFleetExperiment is the CoAP scale scenario of issue 4: n CoAP CON
-// sensors posting 64 bytes every 60 s for one simulated hour over a 5 %
-// loss link (both directions) to one server.
+// coapFleetExperiment is the CoAP scale scenario of issue 4: CON POSTs over
+// 5 % loss (both directions) to one server.
 func coapFleetExperiment(n int) string {
-	return fmt.Sprintf(`
-name = "coap-fleet"
-duration = "1h"
-drain = "100s"
-[links.access]
-loss = { model = "bernoulli", p = 0.05 }
-delay = { dist = "constant", value = "10ms" }
-[links.server]
-delay = { dist = "constant", value = "0s" }
-[coap_servers.collector]
-link = "server"
-[devices.sensor]
-count = %d
-link = "access"
-attach = "collector"
+	return fleet("coap-fleet", n, 0.05, "100s", `[coap_servers.collector]
+link = "server"`, `attach = "collector"
 protocol = "coap"
-coap = { type = "con", method = "POST", path = "/telemetry" }
-workload = { kind = "periodic", interval = "60s", payload = 64 }
-ramp = "60s"
-`, n)
+coap = { type = "con", method = "POST", path = "/telemetry" }`)
 }
 
-// mqttFleetExperiment is the MQTT scale scenario of issue 3: n QoS 1
-// sensors with persistent sessions publishing every 60 s for one simulated
-// hour through one broker to one subscriber over a 1 % loss link.
+// mqttFleetExperiment is the MQTT scale scenario of issue 3: QoS 1 sensors
+// with persistent sessions over 1 % loss, through one broker to one
+// subscriber.
 func mqttFleetExperiment(n int) string {
-	return fmt.Sprintf(`
-name = "mqtt-fleet"
-duration = "1h"
-drain = "60s"
-[links.access]
-loss = { model = "bernoulli", p = 0.01 }
-delay = { dist = "constant", value = "10ms" }
-[links.server]
-delay = { dist = "constant", value = "0s" }
-[brokers.cloud]
+	return fleet("mqtt-fleet", n, 0.01, "60s", `[brokers.cloud]
 link = "server"
 [devices.app]
 link = "server"
 attach = "cloud"
 protocol = "mqtt"
-mqtt = { qos = 1, subscribe = ["fleet/#"], clean_session = false }
-[devices.sensor]
-count = %d
-link = "access"
-attach = "cloud"
+mqtt = { qos = 1, subscribe = ["fleet/#"], clean_session = false }`, `attach = "cloud"
 protocol = "mqtt"
-mqtt = { qos = 1, clean_session = false, topic = "fleet/{index}" }
-workload = { kind = "periodic", interval = "60s", payload = 64 }
-ramp = "60s"
-`, n)
+mqtt = { qos = 1, clean_session = false, topic = "fleet/{index}" }`)
 }
 
 // BenchmarkMQTTFleet100k is the MQTT scale scenario end to end.
