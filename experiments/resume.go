@@ -106,20 +106,7 @@ func writeDone(dir, hash string, run Run, msgs int64, row metrics.RunRow) error 
 	if err := gob.NewEncoder(&buf).Encode(&rec); err != nil {
 		return err
 	}
-	path := donePath(dir, run.ID)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	return output.WriteFile(donePath(dir, run.ID), buf.Bytes())
 }
 
 // completedRuns checks that dir holds no results of another plan than hash

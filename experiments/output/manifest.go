@@ -13,9 +13,14 @@ func WriteManifest(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("output: manifest: %w", err)
 	}
-	b = append(b, '\n')
+	return WriteFile(path, append(b, '\n'))
+}
+
+// WriteFile writes data to path (creating its folder) through a temporary
+// file renamed into place, so a reader never sees half of it.
+func WriteFile(path string, data []byte) error {
 	return writeAtomic(path, func(f *os.File) error {
-		if _, err := f.Write(b); err != nil {
+		if _, err := f.Write(data); err != nil {
 			return fmt.Errorf("output: %w", err)
 		}
 		return nil
