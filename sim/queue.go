@@ -189,6 +189,13 @@ func (q *queue) refill() bool {
 		hi := r.end
 		if r.cur < r.nb {
 			hi = r.start + uint64(r.cur)<<r.shift
+		} else {
+			// The rung's last bucket: the rung is done, and a rung opened
+			// for the bucket takes its place instead of going one deeper.
+			// Otherwise a steady stream of events into the last bucket
+			// would deepen the ladder once per rung's span until maxRungs,
+			// leaving every later bucket to the heap whatever its size.
+			q.depth--
 		}
 		if b.n <= leafMax || b.tmin == b.tmax || q.depth == maxRungs {
 			// Small, or one instant that only the heap can order, or no
