@@ -192,7 +192,7 @@ type coapDevice struct {
 	obs    []metrics.Stream // one per observed path: notifications from the server
 }
 
-func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, prof func(int) (network.NodeID, string)) error {
+func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, slots []deviceSlot, newNode func(*deviceSlot) network.NodeID) error {
 	srv, ok := w.coapServers[g.Attach]
 	if !ok {
 		return fmt.Errorf("devices.%s.attach: %q is not a coap_server", name, g.Attach)
@@ -237,9 +237,9 @@ func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, prof func(int) 
 	}
 	seed := w.Net.Seed()
 	for i := range grp.devs {
-		d := &grp.devs[i]
+		d, slot := &grp.devs[i], &slots[i]
 		d.g = grp
-		id, nodeName := prof(i)
+		id, nodeName, start := newNode(slot), slot.name, slot.start
 		if i == 0 {
 			grp.first = id
 		}
@@ -248,9 +248,7 @@ func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, prof func(int) 
 		d.stream.Init(nodeName, &grp.info)
 		d.rng = sim.NewStream(seed, nodeName, "coap")
 		d.client.Init(&grp.cp, &d.rng)
-		st := sim.NewStream(seed, nodeName, "workload")
-		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)
-		d.src = workload.NewSource(&grp.params, st, start)
+		d.src = workload.NewSource(&grp.params, slot.workload, start)
 		if len(grp.observe) > 0 {
 			if grp.obsInfo == nil {
 				for _, path := range grp.observe {

@@ -802,7 +802,7 @@ type mqttDevice struct {
 	broker  *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
 }
 
-func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int) (network.NodeID, string)) error {
+func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, slots []deviceSlot, newNode func(*deviceSlot) network.NodeID) error {
 	b, ok := m.brokers[g.Attach]
 	gws := m.gws[g.Attach]
 	if !ok && gws == nil {
@@ -840,10 +840,10 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 		grp.subs = append(grp.subs, mqtt.Subscription{Filter: f, QoS: mqtt.QoS(c.QoS)})
 	}
 	seed := m.w.Net.Seed()
-	for i := range grp.devs {
-		d := &grp.devs[i]
-		id, nodeName := newNode(i)
-		if i == 0 {
+	for k := range grp.devs {
+		d, slot := &grp.devs[k], &slots[k]
+		id, nodeName, i := newNode(slot), slot.name, slot.index
+		if k == 0 {
 			grp.first = id
 		}
 		d.g, d.node, d.conn = grp, id, noConn
@@ -862,11 +862,10 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, newNode func(int)
 		d.rng = sim.NewStream(seed, nodeName, "mqtt")
 		d.client.Init(d.cfg, &d.rng)
 		d.client.SetClientID(nodeName)
-		st := sim.NewStream(seed, nodeName, "workload")
-		start := workload.StartTime(g.Start.D(), g.Ramp.D(), &st)
-		d.src = workload.NewSource(&grp.params, st, start)
+		start := slot.start
+		d.src = workload.NewSource(&grp.params, slot.workload, start)
 		if start < m.w.genEnd {
-			m.w.K.Schedule(start, grp, evStart, uint64(i))
+			m.w.K.Schedule(start, grp, evStart, uint64(k))
 		}
 	}
 	m.groups = append(m.groups, grp)

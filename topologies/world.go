@@ -50,7 +50,8 @@ type World struct {
 	exp       *config.Experiment
 	sink      metrics.Sink
 	packets   bool
-	nodes     []nodeInfo // by network.NodeID; 0 is the core
+	nodes     []nodeInfo       // by network.NodeID; 0 is the core
+	rowOrder  []network.NodeID // the devices table's order of the nodes
 	servers   map[string]network.NodeID
 	gateways  map[string][]network.NodeID
 	genEnd    sim.Time // workloads generate messages before this
@@ -150,6 +151,7 @@ func (w *World) addNode(name, group, kind, class string, p *link.Params, parent 
 		info.linkUp, info.linkDown = name+"/up", name+"/down"
 	}
 	w.nodes = append(w.nodes, info)
+	w.rowOrder = append(w.rowOrder, id)
 	return id
 }
 
@@ -239,9 +241,9 @@ func (w *World) Finish() metrics.RunRow {
 	span := w.K.Now().Sub(0)
 	var row metrics.RunRow
 	var d metrics.DeviceRow
-	for id := 1; id < len(w.nodes); id++ {
+	for _, id := range w.rowOrder {
 		n := &w.nodes[id]
-		st := w.Net.Stats(network.NodeID(id))
+		st := w.Net.Stats(id)
 		d = metrics.DeviceRow{
 			Node:         n.name,
 			Group:        n.group,
