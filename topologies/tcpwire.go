@@ -10,7 +10,10 @@ import (
 // few kernel events: a request later than the event already scheduled
 // only records the wish, and the early event re-arms itself when it fires.
 // Engines move their timers at almost every packet (TCP's RTO, MQTT's
-// keepalive), so this saves a schedule/cancel pair per packet.
+// keepalive), so this saves a schedule/cancel pair per packet. A cleared
+// timer (an acknowledged retransmission) cancels its event instead: the
+// kernel drops the entry without calling back into the engine, whose state
+// would be a cache miss.
 type lazyTimer struct {
 	want  sim.Time // the time the engine asked for, 0 for none
 	sched sim.Time // the time of the scheduled event, 0 for none
@@ -20,6 +23,11 @@ type lazyTimer struct {
 // set records a request and schedules an event if none is due by then.
 func (t *lazyTimer) set(k *sim.Kernel, at sim.Time, h sim.Handler, kind int32, arg uint64) {
 	t.want = at
+	if at == 0 && t.sched != 0 {
+		k.Cancel(t.id)
+		t.sched = 0
+		return
+	}
 	if at == 0 || (t.sched != 0 && t.sched <= at) {
 		return
 	}
