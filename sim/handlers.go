@@ -8,8 +8,10 @@ package sim
 // firing handler reschedules itself.
 //
 // Interning is O(1) and allocation-free in steady state: Schedule compares h
-// with the two most recently used handlers (the one that last fired and the
-// one last looked up) and only then consults a map. Each record counts the
+// with the handler that last fired and the few last looked up, and only then
+// consults a map (a model with a handful of busy handlers — a network, a
+// group, a protocol adapter — alternating between them would otherwise pay
+// a map lookup for most events). Each record counts the
 // queued entries naming it, and records that name none are dropped whenever
 // the number of records in use has doubled since the last sweep, so
 // handlers created and abandoned during a run (per connection, say) are not
@@ -37,10 +39,15 @@ type handlerTable struct {
 	recs    []handlerRec
 	index   map[Handler]uint32
 	free    []uint32
-	sweepAt int    // records in use that trigger the next sweep
-	fired   uint32 // the interned handler that fired last, or 0
-	looked  uint32 // the handler last found or added by lookup, or 0
+	sweepAt int                    // records in use that trigger the next sweep
+	fired   uint32                 // the interned handler that fired last, or 0
+	looked  [recentHandlers]uint32 // handlers last found or added by lookup, or 0
+	next    uint32                 // the entry of looked to replace next
 }
+
+// recentHandlers is the number of recently looked-up handlers ref tries
+// before the map.
+const recentHandlers = 4
 
 func (t *handlerTable) init() {
 	t.recs = []handlerRec{{}} // record 0: none
@@ -52,13 +59,27 @@ func (t *handlerTable) init() {
 func (t *handlerTable) ref(h Handler) uint32 {
 	i := t.fired
 	if t.recs[i].h != h {
-		i = t.looked
-		if t.recs[i].h != h {
-			i = t.lookup(h)
-		}
+		i = t.recent(h)
 	}
 	t.recs[i].refs++
 	return i
+}
+
+// recent returns h's record if it is among the recently looked-up ones,
+// else looks it up.
+func (t *handlerTable) recent(h Handler) uint32 {
+	for _, i := range t.looked {
+		if t.recs[i].h == h {
+			return i
+		}
+	}
+	return t.lookup(h)
+}
+
+// remember makes record i one of the recently looked-up ones.
+func (t *handlerTable) remember(i uint32) {
+	t.looked[t.next] = i
+	t.next = (t.next + 1) % recentHandlers
 }
 
 // unref counts one entry fewer naming record i and returns its handler.
@@ -75,7 +96,7 @@ func (t *handlerTable) unref(i uint32) Handler {
 func (t *handlerTable) lookup(h Handler) uint32 {
 	i, found, hashable := mapLookup(t.index, h)
 	if found {
-		t.looked = i
+		t.remember(i)
 		return i
 	}
 	if len(t.recs)-len(t.free) >= t.sweepAt {
@@ -91,7 +112,7 @@ func (t *handlerTable) lookup(h Handler) uint32 {
 	t.recs[i] = handlerRec{h: h, interned: hashable}
 	if hashable {
 		t.index[h] = i
-		t.looked = i
+		t.remember(i)
 	}
 	return i
 }
@@ -125,5 +146,5 @@ func (t *handlerTable) sweep() {
 		}
 	}
 	t.sweepAt = max(handlerSweepMin, 2*(len(t.recs)-len(t.free)))
-	t.fired, t.looked = 0, 0
+	t.fired, t.looked = 0, [recentHandlers]uint32{}
 }
