@@ -55,6 +55,8 @@ type Kernel struct {
 	seq      uint64
 	events   uint64
 	q        queue
+	lanes    []lane // FIFO lanes for common delays; see lanes.go
+	cand     [candSlots]candidate
 	stamp    uint32
 	stamps   []uint32
 	pending  []uint64 // bit slot%64 of word slot/64: the slot's event is pending
@@ -125,7 +127,12 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 	}
 	k.seq++
 	hk := uint64(k.handlers.ref(h))<<32 | uint64(uint32(kind))
-	k.q.push(entry{at: at, key: k.seq<<slotBits | uint64(slot), arg: arg, hk: hk})
+	e := entry{at: at, key: k.seq<<slotBits | uint64(slot), arg: arg, hk: hk}
+	if l := k.laneFor(at - k.now); l != nil && at >= l.last {
+		l.push(e)
+	} else {
+		k.q.push(e)
+	}
 	k.live++
 	return EventID{slot: slot, stamp: k.stamp}
 }
@@ -190,14 +197,14 @@ func (k *Kernel) Stop() { k.stopped = true }
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
 	for !k.stopped {
-		e := k.q.peek()
+		e, from := k.front()
 		if e == nil || e.at > until {
 			break
 		}
 		ev := *e
 		slot := uint32(ev.key & slotMask)
 		h := k.handlers.unref(ev.handler())
-		k.q.pop()
+		k.popFront(from)
 		k.free = append(k.free, slot)
 		if !k.takePending(slot) { // cancelled
 			k.dead--
@@ -216,7 +223,7 @@ func (k *Kernel) Run(until Time) {
 // NextAt is the time of the earliest pending event, or Never.
 func (k *Kernel) NextAt() Time {
 	for {
-		e := k.q.peek()
+		e, from := k.front()
 		if e == nil {
 			return Never
 		}
@@ -225,7 +232,7 @@ func (k *Kernel) NextAt() Time {
 			return e.at
 		}
 		k.handlers.unref(e.handler())
-		k.q.pop()
+		k.popFront(from)
 		k.free = append(k.free, slot)
 		k.dead--
 	}
@@ -233,7 +240,7 @@ func (k *Kernel) NextAt() Time {
 
 // purge drops the entries of cancelled events from the queue.
 func (k *Kernel) purge() {
-	k.q.filter(func(e *entry) bool {
+	k.filter(func(e *entry) bool {
 		slot := uint32(e.key & slotMask)
 		if k.isPending(slot) {
 			return true
@@ -250,13 +257,13 @@ func (k *Kernel) purge() {
 // events). The map is monotone, so every tie and the heap order of near
 // are preserved wherever the entries are.
 func (k *Kernel) renumber() {
-	seqs := make([]uint64, 0, k.q.len())
-	k.q.filter(func(e *entry) bool {
+	seqs := make([]uint64, 0, k.queued())
+	k.filter(func(e *entry) bool {
 		seqs = append(seqs, e.key>>slotBits)
 		return true
 	})
 	slices.Sort(seqs)
-	k.q.filter(func(e *entry) bool {
+	k.filter(func(e *entry) bool {
 		r, _ := slices.BinarySearch(seqs, e.key>>slotBits)
 		e.key = uint64(r+1)<<slotBits | e.key&slotMask
 		return true

@@ -81,6 +81,20 @@ var timeDists = []timeDist{
 		return now + Time(s.IntN(100))
 	}},
 	{"past", func(s *Stream, now Time) Time { return now - 50 + Time(s.IntN(100)) }},
+	// Constant delays (which get FIFO lanes) mixed with random ones.
+	{"lanes", func(s *Stream, now Time) Time {
+		switch s.IntN(5) {
+		case 0:
+			return now + 10e6
+		case 1:
+			return now + 60e9
+		case 2:
+			return now
+		case 3:
+			return now + Time(1+s.IntN(8))*1e9
+		}
+		return now + Time(s.IntN(3e9))
+	}},
 }
 
 // TestOrderStatic schedules thousands of events up front, cancels some and
@@ -305,8 +319,11 @@ func TestOrderDynamic(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("drain fired %d events; want %d", len(got), len(want))
 				}
-				if k.Pending() != 0 || k.q.len() != 0 {
-					t.Errorf("after drain: Pending() = %d, queued %d", k.Pending(), k.q.len())
+				if d.name == "lanes" && pending > 1000 && len(k.lanes) < 3 {
+					t.Errorf("%d lanes; want the constant delays to have lanes", len(k.lanes))
+				}
+				if k.Pending() != 0 || k.queued() != 0 {
+					t.Errorf("after drain: Pending() = %d, queued %d", k.Pending(), k.queued())
 				}
 			})
 		}
@@ -682,7 +699,7 @@ func TestPurgeBoundsMemory(t *testing.T) {
 					last[i] = Time(1e6 + round*n + int(s.IntN(uint64(n))))
 					rs[i].timer.Set(k, last[i], &rs[i], 0, uint64(i))
 				}
-				if q := k.q.len(); q > 2*n+purgeMin+1 {
+				if q := k.queued(); q > 2*n+purgeMin+1 {
 					t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())
 				}
 				if round == rounds/2 {
