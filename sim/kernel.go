@@ -56,6 +56,7 @@ type Kernel struct {
 	events   uint64
 	q        queue
 	lanes    []lane // FIFO lanes for common delays; see lanes.go
+	byHead   []int8 // the non-empty lanes, earliest head first
 	cand     [candSlots]candidate
 	stamp    uint32
 	stamps   []uint32
@@ -128,9 +129,10 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 	k.seq++
 	hk := uint64(k.handlers.ref(h))<<32 | uint64(uint32(kind))
 	e := entry{at: at, key: k.seq<<slotBits | uint64(slot), arg: arg, hk: hk}
-	if l := k.laneFor(at - k.now); l != nil && at >= l.last {
-		l.push(e)
-	} else {
+	// A small queue is a small heap, cheaper than lanes.
+	if k.live < laneMinPending {
+		k.q.push(e)
+	} else if i := k.laneFor(at - k.now); i < 0 || !k.pushLane(i, e) {
 		k.q.push(e)
 	}
 	k.live++
@@ -197,14 +199,24 @@ func (k *Kernel) Stop() { k.stopped = true }
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
 	for !k.stopped {
-		e, from := k.front()
+		// k.front and k.popFront, by hand: this loop is the kernel's hot path.
+		e, fromLane := k.q.peek(), false
+		if len(k.byHead) > 0 {
+			if h := k.lanes[k.byHead[0]].front(); e == nil || less(h, e) {
+				e, fromLane = h, true
+			}
+		}
 		if e == nil || e.at > until {
 			break
 		}
 		ev := *e
 		slot := uint32(ev.key & slotMask)
 		h := k.handlers.unref(ev.handler())
-		k.popFront(from)
+		if fromLane {
+			k.popLane()
+		} else {
+			k.q.pop()
+		}
 		k.free = append(k.free, slot)
 		if !k.takePending(slot) { // cancelled
 			k.dead--

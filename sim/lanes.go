@@ -1,5 +1,7 @@
 package sim
 
+import "slices"
+
 // Most events of a network model are scheduled a constant delay ahead: a
 // packet on a link with a fixed propagation delay, a periodic reading one
 // interval after the last, a cache entry one lifetime after it was made.
@@ -7,18 +9,25 @@ package sim
 // sorting: a FIFO lane per such delay takes them at O(1) a push and a pop,
 // in sequence through memory, and leaves the ladder queue the events that
 // need it. The kernel finds the delays itself: a delay seen often enough
-// (lanePromote times while it holds its slot of a small table) gets a lane,
+// (lanePromote times, among a sample of the schedules, while it holds its
+// slot of a small table) gets a lane,
 // up to maxLanes.
 //
 // Each lane holds its entries in (time, key) order — the times do not
 // decrease and the keys grow — so the earliest event is the least of the
 // lanes' heads and the ladder's, and events fire in exactly the order they
-// would without lanes.
+// would without lanes. The kernel keeps the non-empty lanes sorted by their
+// heads (Kernel.byHead): a pop moves one lane back a place or two at most,
+// where comparing every lane's head at every pop would cost more than the
+// lanes save.
 
 const (
-	maxLanes    = 8
-	lanePromote = 64
-	candSlots   = 16
+	// laneMinPending is the number of pending events below which new ones
+	// go to the ladder queue (near, a small heap) without looking for a lane.
+	laneMinPending = 512
+	maxLanes       = 8
+	lanePromote    = 64
+	candSlots      = 16
 )
 
 // lane is a FIFO ring of entries scheduled with one delay.
@@ -74,15 +83,20 @@ type candidate struct {
 	count int32
 }
 
-// laneFor returns the lane for events delay ahead, creating one if the delay
-// has become common, or nil.
-func (k *Kernel) laneFor(delay Time) *lane {
+// laneFor returns the index of the lane for events delay ahead, creating
+// one if the delay has become common, or -1.
+func (k *Kernel) laneFor(delay Time) int {
 	for i := range k.lanes {
 		if k.lanes[i].delay == delay {
-			return &k.lanes[i]
+			return i
 		}
 	}
 	// Fibonacci hashing spreads delays that are round numbers.
+	// Counting one schedule in eight finds the common delays as well and
+	// costs a model with random delays next to nothing.
+	if k.seq&7 != 0 {
+		return -1
+	}
 	// A slot keeps its delay while that is used more often than the
 	// others hashed to it (which only wear its count down), so random
 	// delays in between do not stop a common one from getting a lane.
@@ -93,46 +107,101 @@ func (k *Kernel) laneFor(delay Time) *lane {
 		} else {
 			*c = candidate{delay: delay, count: 1}
 		}
-		return nil
+		return -1
 	}
 	c.count++
 	if c.count < lanePromote {
-		return nil
+		return -1
 	}
 	c.count = 0
 	if len(k.lanes) < maxLanes {
 		k.lanes = append(k.lanes, lane{delay: delay})
-		return &k.lanes[len(k.lanes)-1]
+		return len(k.lanes) - 1
 	}
 	for i := range k.lanes {
 		if l := &k.lanes[i]; l.n == 0 { // an idle lane moves to the busier delay
 			l.delay, l.last = delay, 0
-			return l
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
-// front returns the earliest queued entry, and the lane holding it (-1 for
-// the ladder queue), or nil.
-func (k *Kernel) front() (*entry, int) {
-	e, from := k.q.peek(), -1
-	for i := range k.lanes {
-		l := &k.lanes[i]
-		if l.n > 0 && (e == nil || less(l.front(), e)) {
-			e, from = l.front(), i
-		}
+// pushLane appends e to lane i, which takes it if e is not earlier than its
+// last entry, and reports whether it did.
+func (k *Kernel) pushLane(i int, e entry) bool {
+	l := &k.lanes[i]
+	if e.at < l.last {
+		return false
 	}
-	return e, from
+	l.push(e)
+	if l.n == 1 {
+		// Newly non-empty: insert it among the others by its head.
+		j := len(k.byHead)
+		k.byHead = append(k.byHead, int8(i))
+		for j > 0 && less(&e, k.lanes[k.byHead[j-1]].front()) {
+			k.byHead[j] = k.byHead[j-1]
+			j--
+		}
+		k.byHead[j] = int8(i)
+	}
+	return true
 }
 
-// popFront removes the entry front returned from the lane or queue it came from.
-func (k *Kernel) popFront(from int) {
-	if from < 0 {
-		k.q.pop()
+// popLane removes the head of the lane with the earliest head, byHead[0],
+// and moves that lane to its new place in byHead.
+func (k *Kernel) popLane() {
+	i := k.byHead[0]
+	l := &k.lanes[i]
+	l.pop()
+	if l.n == 0 {
+		k.byHead = k.byHead[:copy(k.byHead, k.byHead[1:])]
 		return
 	}
-	k.lanes[from].pop()
+	h := l.front()
+	j := 0
+	for j+1 < len(k.byHead) && less(k.lanes[k.byHead[j+1]].front(), h) {
+		k.byHead[j] = k.byHead[j+1]
+		j++
+	}
+	k.byHead[j] = i
+}
+
+// sortLanes rebuilds byHead from scratch.
+func (k *Kernel) sortLanes() {
+	k.byHead = k.byHead[:0]
+	for i := range k.lanes {
+		if k.lanes[i].n > 0 {
+			k.byHead = append(k.byHead, int8(i))
+		}
+	}
+	slices.SortFunc(k.byHead, func(a, b int8) int {
+		if less(k.lanes[a].front(), k.lanes[b].front()) {
+			return -1
+		}
+		return 1
+	})
+}
+
+// front returns the earliest queued entry, or nil, and whether it is a
+// lane's (else the ladder queue's).
+func (k *Kernel) front() (*entry, bool) {
+	e := k.q.peek()
+	if len(k.byHead) > 0 {
+		if h := k.lanes[k.byHead[0]].front(); e == nil || less(h, e) {
+			return h, true
+		}
+	}
+	return e, false
+}
+
+// popFront removes the entry front returned.
+func (k *Kernel) popFront(fromLane bool) {
+	if fromLane {
+		k.popLane()
+		return
+	}
+	k.q.pop()
 }
 
 // queued is the number of entries in the queue and the lanes, including
@@ -151,4 +220,5 @@ func (k *Kernel) filter(keep func(*entry) bool) {
 	for i := range k.lanes {
 		k.lanes[i].filter(keep)
 	}
+	k.sortLanes()
 }

@@ -280,12 +280,16 @@ func (os Options) Sort() {
 }
 
 // span returns the index range [i, j) of the options numbered n, and
-// i = j = the insertion point when there is none. It takes O(log n).
+// i = j = the insertion point when there is none.
 func (os Options) span(n OptionNumber) (i, j int) {
-	cmp := func(o Option, n int) int { return int(o.Number) - n }
-	i, _ = slices.BinarySearchFunc(os, int(n), cmp)
-	j, _ = slices.BinarySearchFunc(os[i:], int(n)+1, cmp)
-	return i, i + j
+	// Messages carry a handful of options: a scan beats a binary search,
+	// which copies each 40-byte Option it compares.
+	for i < len(os) && os[i].Number < n {
+		i++
+	}
+	for j = i; j < len(os) && os[j].Number == n; j++ {
+	}
+	return i, j
 }
 
 // All returns the options numbered n, in message order, as a sub-slice of
