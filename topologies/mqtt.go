@@ -798,6 +798,7 @@ type mqttDevice struct {
 	sent    int64
 	cfg     *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
 	last    *metrics.Stream    // the stream of the last subscriber published to
+	lastSub string             // … and that subscriber's client id, compared without a cache miss
 	working bool               // the workload has started (at the first connection)
 	broker  *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
 }
@@ -931,23 +932,31 @@ func (g *mqttGroup) publish(d *mqttDevice, now sim.Time) {
 // stream is the message stream from device d to subscriber client on d's
 // topic.
 func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
-	if d.last != nil && d.last.Info.Dst == client {
+	if d.last != nil && d.lastSub == client {
 		return d.last // the usual case: one subscriber
 	}
 	key := streamKey{pub: d.node, sub: client, topic: d.topic}
-	if st, ok := m.streams[key]; ok {
-		d.last = st
-		return st
+	st, ok := m.streams[key]
+	if !ok {
+		// The stream and its description in one allocation: writing a
+		// row reads both.
+		g := d.g
+		ds := &describedStream{info: metrics.StreamInfo{
+			Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
+			Restorable: g.sequence,
+		}}
+		ds.Init(m.w.nodes[d.node].name, &ds.info)
+		st = &ds.Stream
+		m.streams[key] = st
 	}
-	g := d.g
-	st := &metrics.Stream{}
-	st.Init(m.w.nodes[d.node].name, &metrics.StreamInfo{
-		Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
-		Restorable: g.sequence,
-	})
-	m.streams[key] = st
-	d.last = st
+	d.last, d.lastSub = st, client
 	return st
+}
+
+// describedStream is a message stream with its own description.
+type describedStream struct {
+	metrics.Stream
+	info metrics.StreamInfo
 }
 
 // Receive hands a TCP packet to the addressed device.
