@@ -107,6 +107,27 @@ func checkLen(o *Option) int {
 func Size(m Message) int {
 	n := HeaderLen + m.Token.Len()
 	prev := 0
+	// Options are almost always in order already: sum them in one pass and
+	// fall back on the ordering iterator only if one is out of order.
+	for i := range m.Options {
+		o := &m.Options[i]
+		if int(o.Number) < prev {
+			return sizeUnsorted(m)
+		}
+		l := checkLen(o)
+		n += 1 + extLen(int(o.Number)-prev) + extLen(l) + l
+		prev = int(o.Number)
+	}
+	if len(m.Payload) > 0 {
+		n += 1 + len(m.Payload)
+	}
+	return n
+}
+
+// sizeUnsorted is Size for options not in ascending number order.
+func sizeUnsorted(m Message) int {
+	n := HeaderLen + m.Token.Len()
+	prev := 0
 	it := newOptionIter(m.Options)
 	for o := it.next(); o != nil; o = it.next() {
 		l := checkLen(o)
