@@ -188,7 +188,7 @@ type coapDevice struct {
 	stream metrics.Stream
 	client coap.Client
 	rng    sim.Stream
-	timer  lazyTimer
+	timer  sim.TimerID      // the client engine's, in the world's set; 0 until first set
 	obs    []metrics.Stream // one per observed path: notifications from the server
 }
 
@@ -319,9 +319,7 @@ func (g *coapGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 		d.client.Do(d, ev.At, req)
 		g.scheduleNext(ev.Arg)
 	case coapTimer:
-		if d.timer.fire(k, ev.At, g, coapTimer, ev.Arg) {
-			d.client.OnTimer(d, ev.At)
-		}
+		d.client.OnTimer(d, ev.At)
 	case coapStart:
 		for _, o := range g.obsOpts {
 			d.client.Observe(d, ev.At, o)
@@ -345,7 +343,11 @@ func (d *coapDevice) Send(m *coap.Message, ref uint64) {
 }
 
 func (d *coapDevice) SetTimer(at sim.Time) {
-	d.timer.set(d.g.w.K, at, d.g, coapTimer, uint64(d.node-d.g.first))
+	w := d.g.w
+	if d.timer == 0 {
+		d.timer = w.timers.Add(d.g, coapTimer, uint64(d.node-d.g.first))
+	}
+	w.timers.Set(d.timer, at)
 }
 
 func (d *coapDevice) Response(ref uint64, m *coap.Message) {

@@ -3,6 +3,7 @@ package topologies
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
@@ -47,6 +48,10 @@ type World struct {
 	Msgs *metrics.Messages
 	CoAP CoAPStats // what the CoAP clients saw
 
+	// timers holds the CoAP clients' retransmission timers, nearly all
+	// cleared by their ACK before they come (see lazyTimer for MQTT's).
+	timers *sim.Timers
+
 	exp       *config.Experiment
 	sink      metrics.Sink
 	packets   bool
@@ -71,6 +76,13 @@ type World struct {
 	visUndetected int64             // sides of lost connections that never knew
 }
 
+// timerSlot is the slot width of the world's timer wheel: a timer becomes a
+// kernel event about this long before its deadline. Narrow enough that a
+// retransmission timeout (2 s and more for CoAP) is cleared by its ACK
+// before then; wide enough that the wheel ticks far less often than timers
+// are set.
+const timerSlot = 16 * time.Millisecond
+
 // Build creates the world of one run of a validated experiment.
 func Build(exp *config.Experiment, opts Options) (*World, error) {
 	w := &World{
@@ -85,6 +97,7 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	}
 	w.end = w.genEnd.Add(exp.Drain.D())
 	w.Msgs = metrics.NewMessages(opts.Sink)
+	w.timers = sim.NewTimers(w.K, timerSlot)
 	w.Net = network.New(w.K, opts.Seed, w)
 
 	links := map[string]*link.Params{}
