@@ -40,10 +40,15 @@ const pubBit = 1 << 63
 
 // mqttNet is the MQTT and TCP part of a world.
 type mqttNet struct {
-	w       *World
-	tcpP    tcp.Params
-	conns   []*mqttConn // stable addresses: engines run on them while the table grows
-	free    []uint32
+	w     *World
+	tcpP  tcp.Params
+	conns []*mqttConn // stable addresses: engines run on them while the table grows
+	free  []uint32
+	// kaT are the broker's keepalive timers by connection index, apart
+	// from the connections: every packet pushes the deadline back, so the
+	// timer's event comes early about once a keepalive period and only
+	// moves itself, without a cache miss on a connection idle since.
+	kaT     []lazyTimer
 	pool    pool[tcpBody]
 	pubs    []publication
 	pubFree []uint32
@@ -71,7 +76,6 @@ type mqttConn struct {
 	cli, srv tcp.Conn
 	cliT     lazyTimer
 	srvT     lazyTimer
-	kaT      lazyTimer
 	up, down recordQueue // device → broker, broker → device
 	cliISS   uint32
 	srvISS   uint32
@@ -200,7 +204,7 @@ func (e *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
 	if cn.loop != nil {
 		return
 	}
-	cn.kaT.set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
+	m.kaT[c].set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
 }
 
 func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
@@ -284,6 +288,7 @@ func (m *mqttNet) newConn(d *mqttDevice, b *mqttBroker) uint32 {
 		m.free = m.free[:n-1]
 	} else {
 		m.conns = append(m.conns, new(mqttConn))
+		m.kaT = append(m.kaT, lazyTimer{})
 		idx = uint32(len(m.conns) - 1)
 	}
 	cn := m.conns[idx]
@@ -311,7 +316,7 @@ func (m *mqttNet) maybeFree(idx uint32) {
 	k := m.w.K
 	cn.cliT.stop(k)
 	cn.srvT.stop(k)
-	cn.kaT.stop(k)
+	m.kaT[idx].stop(k)
 	*cn = mqttConn{gen: cn.gen}
 	m.free = append(m.free, idx)
 }
@@ -544,6 +549,9 @@ func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	if int(idx) >= len(m.conns) {
 		return
 	}
+	if ev.Kind == evKeepalive && !m.kaT[idx].fire(k, ev.At, m, evKeepalive, ev.Arg) {
+		return // moved later, or cleared: the connection is not touched
+	}
 	cn := m.conns[idx]
 	if cn.gen != gen || !cn.live {
 		return
@@ -558,9 +566,7 @@ func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
 			cn.srv.OnTimer((*srvEnv)(cn), ev.At)
 		}
 	case evKeepalive:
-		if cn.kaT.fire(k, ev.At, m, evKeepalive, ev.Arg) {
-			cn.broker.eng.OnTimer((*brokerEnv)(cn.broker), ev.At, mqtt.ConnID(idx))
-		}
+		cn.broker.eng.OnTimer((*brokerEnv)(cn.broker), ev.At, mqtt.ConnID(idx))
 	}
 }
 
@@ -1149,6 +1155,7 @@ func (gw *gateway) connectLocal() {
 	m := gw.m
 	idx := uint32(len(m.conns))
 	m.conns = append(m.conns, &mqttConn{loop: gw, m: m, idx: idx, gen: 1, live: true})
+	m.kaT = append(m.kaT, lazyTimer{})
 	env := (*brokerEnv)(gw.local)
 	c := mqtt.ConnID(idx)
 	gw.local.eng.Open(env, 0, c)

@@ -105,7 +105,10 @@ type BrokerEnv interface {
 	// not after TransportClosed.
 	Close(c ConnID)
 	// SetTimer asks for OnTimer(c) at time at; the latest request for c
-	// wins, and at = 0 cancels. It is the keepalive check.
+	// wins, and at = 0 cancels. It is the keepalive deadline, moved later
+	// by every packet from the client, so an environment should make
+	// moving it cheap (the simulator keeps one event and moves it only
+	// when it fires early).
 	SetTimer(c ConnID, at sim.Time)
 	// Route is called once for each (incoming publication, matching
 	// session) pair when the broker decides to deliver the publication to
@@ -310,6 +313,9 @@ func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 		return
 	}
 	cn.last = now
+	if cn.expiry > 0 {
+		env.SetTimer(c, now.Add(cn.expiry))
+	}
 	if err := Validate(p); err != nil {
 		if p.Type == Connect && cn.sess == nil && errors.Is(err, ErrUnsupportedProtocolLevel) {
 			b.refuse(env, cn, p.Connect.ClientID, RefusedProtocolVersion)
