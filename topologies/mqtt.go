@@ -805,6 +805,7 @@ type mqttDevice struct {
 	cfg     *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
 	last    *metrics.Stream    // the stream of the last subscriber published to
 	lastSub string             // … and that subscriber's client id, compared without a cache miss
+	own     describedStream    // the first stream the device published on
 	working bool               // the workload has started (at the first connection)
 	broker  *mqttBroker        // the broker it connects to: its group's, or its gateway's local one
 }
@@ -944,13 +945,18 @@ func (m *mqttNet) stream(d *mqttDevice, client string) *metrics.Stream {
 	key := streamKey{pub: d.node, sub: client, topic: d.topic}
 	st, ok := m.streams[key]
 	if !ok {
-		// The stream and its description in one allocation: writing a
-		// row reads both.
+		// The device's first stream lives in the device, which a publish
+		// has in cache already; further ones (more subscribers) are
+		// allocated, each with its description.
+		ds := &d.own
+		if ds.Info != nil {
+			ds = &describedStream{}
+		}
 		g := d.g
-		ds := &describedStream{info: metrics.StreamInfo{
+		ds.info = metrics.StreamInfo{
 			Dst: client, Group: g.name, Protocol: config.ProtoMQTT, QoS: int32(g.qos), TopicOrPath: d.topic,
 			Restorable: g.sequence,
-		}}
+		}
 		ds.Init(m.w.nodes[d.node].name, &ds.info)
 		st = &ds.Stream
 		m.streams[key] = st
