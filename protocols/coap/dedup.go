@@ -9,10 +9,22 @@ package coap
 // dedupWindow ids of each peer in a slice indexed by peer — one cache line
 // per lookup instead of a hash map of every live id — and a map only for
 // what does not fit.
+//
+// Entries expire in index order (the ring's), so expiry is one number:
+// indices before oldest are absent. A window slot holding one is free, and
+// no expiry has to visit the peer's window, which by then would be a cache
+// miss; only the overflow map, rarely used, is cleaned entry by entry.
 type dedupIndex struct {
 	peers    []peerWindow
 	overflow map[uint64]uint32
+	oldest   uint32
 }
+
+// live reports whether abs has not expired (indices wrap around).
+func (d *dedupIndex) live(abs uint32) bool { return int32(abs-d.oldest) >= 0 }
+
+// expireBefore makes every index before oldest absent.
+func (d *dedupIndex) expireBefore(oldest uint32) { d.oldest = oldest }
 
 const (
 	dedupWindow  = 6
@@ -47,7 +59,7 @@ func (d *dedupIndex) get(key uint64) (uint32, bool) {
 	if w := d.window(key, false); w != nil {
 		mid := uint16(key)
 		for i := 0; i < dedupWindow; i++ {
-			if w.used&(1<<i) != 0 && w.mid[i] == mid {
+			if w.used&(1<<i) != 0 && w.mid[i] == mid && d.live(w.abs[i]) {
 				return w.abs[i], true
 			}
 		}
@@ -55,8 +67,10 @@ func (d *dedupIndex) get(key uint64) (uint32, bool) {
 	if d.overflow == nil {
 		return 0, false
 	}
-	a, ok := d.overflow[key]
-	return a, ok
+	if a, ok := d.overflow[key]; ok && d.live(a) {
+		return a, true
+	}
+	return 0, false
 }
 
 // set stores abs for key, replacing what key had.
@@ -70,7 +84,7 @@ func (d *dedupIndex) set(key uint64, abs uint32) {
 	free := -1
 	for i := 0; i < dedupWindow; i++ {
 		switch {
-		case w.used&(1<<i) == 0:
+		case w.used&(1<<i) == 0 || !d.live(w.abs[i]):
 			if free < 0 {
 				free = i
 			}
@@ -90,6 +104,14 @@ func (d *dedupIndex) set(key uint64, abs uint32) {
 	}
 	w.mid[free], w.abs[free] = mid, abs
 	w.used |= 1 << free
+}
+
+// delOverflow removes key from the overflow map if it maps to abs there:
+// the expiry of an entry that may have been pushed out of its window.
+func (d *dedupIndex) delOverflow(key uint64, abs uint32) {
+	if a, ok := d.overflow[key]; ok && a == abs {
+		delete(d.overflow, key)
+	}
 }
 
 // del removes key if it still maps to abs.

@@ -771,25 +771,36 @@ func TestReregistration(t *testing.T) {
 // TestDedupRing fills the dedup ring across several growths: every
 // duplicate within EXCHANGE_LIFETIME is suppressed, and after it the same
 // message id is new again.
+// TestDedupRing: the ring of seen message ids detects duplicates within
+// EXCHANGE_LIFETIME and forgets them after it, also while its absolute
+// indices wrap around 2³².
 func TestDedupRing(t *testing.T) {
-	l := newLoop(t, defaultServer())
-	const peers = 700
-	send := func(at sim.Time) {
-		for p := Peer(1); p <= peers; p++ {
-			m := Message{Type: CON, Code: POST, MessageID: uint16(p * 3), Options: pathOpts("/d")}
-			l.srv.Receive(l, at, p, &m)
+	for _, start := range []uint32{0, 1<<32 - 1000} {
+		l := newLoop(t, defaultServer())
+		l.srv.seenHead = start
+		l.srv.dedup.expireBefore(start)
+		const peers = 700
+		send := func(at sim.Time) {
+			for p := Peer(1); p <= peers; p++ {
+				m := Message{Type: CON, Code: POST, MessageID: uint16(p * 3), Options: pathOpts("/d")}
+				l.srv.Receive(l, at, p, &m)
+			}
 		}
-	}
-	send(0)
-	send(sim.Time(100 * time.Second)) // duplicates
-	if len(l.delivered) != peers {
-		t.Fatalf("%d deliveries after duplicates; want %d", len(l.delivered), peers)
-	}
-	send(sim.Time(248 * time.Second)) // EXCHANGE_LIFETIME (247 s) is over
-	if len(l.delivered) != 2*peers {
-		t.Fatalf("%d deliveries after the lifetime; want %d", len(l.delivered), 2*peers)
-	}
-	if got := l.srv.Stats().Duplicates; got != peers {
-		t.Errorf("%d duplicates counted; want %d", got, peers)
+		send(0)
+		send(sim.Time(100 * time.Second)) // duplicates
+		if len(l.delivered) != peers {
+			t.Fatalf("start %d: %d deliveries after duplicates; want %d", start, len(l.delivered), peers)
+		}
+		send(sim.Time(248 * time.Second)) // EXCHANGE_LIFETIME (247 s) is over
+		if len(l.delivered) != 2*peers {
+			t.Fatalf("start %d: %d deliveries after the lifetime; want %d", start, len(l.delivered), 2*peers)
+		}
+		send(sim.Time(300 * time.Second)) // duplicates of the second round
+		if len(l.delivered) != 2*peers {
+			t.Fatalf("start %d: %d deliveries after the second duplicates; want %d", start, len(l.delivered), 2*peers)
+		}
+		if got := l.srv.Stats().Duplicates; got != 2*peers {
+			t.Errorf("start %d: %d duplicates counted; want %d", start, got, 2*peers)
+		}
 	}
 }

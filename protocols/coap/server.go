@@ -216,8 +216,7 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 	}
 	key := dedupKey(from, m.MessageID)
 	dup := false
-	if i, ok := s.dedup.get(key); ok {
-		e := s.entry(i)
+	if e, ok := s.seenEntryOf(key); ok {
 		if e.expires > now {
 			s.stats.Duplicates++
 			if s.cfg.Dedup {
@@ -442,16 +441,25 @@ func (s *Server) send(env ServerEnv, to Peer, m Message, ref uint64) {
 
 // cache remembers the answer to a deduplicated CON.
 func (s *Server) cache(key uint64, resp Message) {
-	if i, ok := s.dedup.get(key); ok {
-		e := s.entry(i)
-		if e.key == key {
-			e.resp, e.answered = resp, true
-		}
+	if e, ok := s.seenEntryOf(key); ok {
+		e.resp, e.answered = resp, true
 	}
 }
 
 // entry returns the ring entry with absolute index a.
 func (s *Server) entry(a uint32) *seenEntry { return &s.seen[a&uint32(len(s.seen)-1)] }
+
+// seenEntryOf returns the ring entry of key. The index checks that the
+// entry is still in the ring and is key's: an index stored long ago can
+// alias a newer entry once absolute indices have wrapped around.
+func (s *Server) seenEntryOf(key uint64) (*seenEntry, bool) {
+	a, ok := s.dedup.get(key)
+	if !ok || a-s.seenHead >= s.seenLen {
+		return nil, false
+	}
+	e := s.entry(a)
+	return e, e.key == key
+}
 
 // push appends e to the ring, doubling it when full, and returns its
 // absolute index. Entries keep their absolute indices when the ring grows.
@@ -477,13 +485,16 @@ func (s *Server) expire(now sim.Time) {
 	for s.seenLen > 0 {
 		e := s.entry(s.seenHead)
 		if e.expires > now {
-			return
+			break
 		}
-		s.dedup.del(e.key, s.seenHead)
+		if len(s.dedup.overflow) > 0 {
+			s.dedup.delOverflow(e.key, s.seenHead)
+		}
 		*e = seenEntry{}
 		s.seenHead++
 		s.seenLen--
 	}
+	s.dedup.expireBefore(s.seenHead)
 }
 
 // addObserver registers (peer, token) as an observer of r, replacing an
