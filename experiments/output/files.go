@@ -38,10 +38,12 @@ const (
 
 	// maxBatches bounds the batches of one table in memory at once
 	// (filling, queued, encoding); the producer waits when all are busy.
-	// 32 batches are about 130 ms of a 100,000-device run's messages rows:
-	// with 4, the run stalled whenever the encoder paused (a row group's
-	// compression, GC) and took 6.6–8.0 s instead of 6.5 s.
-	maxBatches = 32
+	// With 4, a 100,000-device run stalled whenever the encoder paused (a
+	// row group's compression, GC): 6.6–8.0 s instead of 6.5 s. With 32,
+	// two sweep workers held 20 MB of queued rows each and the sweep
+	// benchmark ran 20 % slower. 8 measured as good as 32 for the first
+	// and as 4 for the second.
+	maxBatches = 8
 )
 
 // layout holds the knobs tests turn to vary batching and force several row
