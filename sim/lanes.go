@@ -9,17 +9,16 @@ import "slices"
 // sorting: a FIFO lane per such delay takes them at O(1) a push and a pop,
 // in sequence through memory, and leaves the ladder queue the events that
 // need it. The kernel finds the delays itself: a delay seen often enough
-// (lanePromote times, among a sample of the schedules, while it holds its
-// slot of a small table) gets a lane,
-// up to maxLanes.
+// (lanePromote times in a sample of one schedule in eight, while it holds
+// its slot of a small table) gets a lane, up to maxLanes.
 //
 // Each lane holds its entries in (time, key) order — the times do not
 // decrease and the keys grow — so the earliest event is the least of the
 // lanes' heads and the ladder's, and events fire in exactly the order they
 // would without lanes. The kernel keeps the non-empty lanes sorted by their
-// heads (Kernel.byHead): a pop moves one lane back a place or two at most,
-// where comparing every lane's head at every pop would cost more than the
-// lanes save.
+// heads (Kernel.byHead): a pop usually moves one lane back a place or two,
+// where comparing every lane's head at every pop cost more than the lanes
+// saved.
 
 const (
 	// laneMinPending is the number of pending events below which new ones
