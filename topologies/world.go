@@ -3,6 +3,7 @@ package topologies
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/iotsim/iotsim/experiments/config"
@@ -111,7 +112,11 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	for _, g := range exp.Gateways {
 		total += g.Count
 	}
-	w.Net.Grow(total + len(exp.Brokers) + len(exp.CoAPServers) + len(exp.P2PBrokers))
+	nodes := total + len(exp.Brokers) + len(exp.CoAPServers) + len(exp.P2PBrokers)
+	w.Net.Grow(nodes)
+	// Sized once: growing these by appending copied them about twice over.
+	w.nodes = slices.Grow(w.nodes, nodes)
+	w.rowOrder = make([]network.NodeID, 0, nodes)
 	w.K.Grow(total + 64)
 
 	w.udp = &udpSink{w: w}
