@@ -105,39 +105,42 @@ func checkLen(o *Option) int {
 // add), without encoding it. It does not allocate. Like Append it panics
 // if an option value is longer than MaxOptionLen (see Check).
 func Size(m Message) int {
-	n := HeaderLen + m.Token.Len()
-	prev := 0
-	// Options are almost always in order already: sum them in one pass and
-	// fall back on the ordering iterator only if one is out of order.
-	for i := range m.Options {
-		o := &m.Options[i]
-		if int(o.Number) < prev {
-			return sizeUnsorted(m)
-		}
-		l := checkLen(o)
-		n += 1 + extLen(int(o.Number)-prev) + extLen(l) + l
-		prev = int(o.Number)
-	}
+	n := HeaderLen + m.Token.Len() + optionsSize(m.Options)
 	if len(m.Payload) > 0 {
 		n += 1 + len(m.Payload)
 	}
 	return n
 }
 
-// sizeUnsorted is Size for options not in ascending number order.
-func sizeUnsorted(m Message) int {
-	n := HeaderLen + m.Token.Len()
-	prev := 0
-	it := newOptionIter(m.Options)
-	for o := it.next(); o != nil; o = it.next() {
-		l := checkLen(o)
-		n += 1 + extLen(int(o.Number)-prev) + extLen(l) + l
-		prev = int(o.Number)
-	}
-	if len(m.Payload) > 0 {
-		n += 1 + len(m.Payload)
+// optionsSize is the length of the encoding of os, in ascending number
+// order. Options are almost always in that order already: one pass sums
+// them, and only options out of order take the ordering iterator.
+func optionsSize(os Options) int {
+	n, prev := 0, 0
+	for i := range os {
+		if int(os[i].Number) < prev {
+			return orderedOptionsSize(os)
+		}
+		n += optionBytes(&os[i], prev)
+		prev = int(os[i].Number)
 	}
 	return n
+}
+
+func orderedOptionsSize(os Options) int {
+	n, prev := 0, 0
+	it := newOptionIter(os)
+	for o := it.next(); o != nil; o = it.next() {
+		n += optionBytes(o, prev)
+		prev = int(o.Number)
+	}
+	return n
+}
+
+// optionBytes is the length of o's encoding after an option numbered prev.
+func optionBytes(o *Option, prev int) int {
+	l := checkLen(o)
+	return 1 + extLen(int(o.Number)-prev) + extLen(l) + l
 }
 
 // Append appends the encoding of m to dst and returns the extended
