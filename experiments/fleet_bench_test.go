@@ -114,12 +114,12 @@ func benchFleet(b *testing.B, text string, n int) {
 // BenchmarkIdleDeviceMemory measures the heap a built but idle UDP device
 // costs: node, two link directions, workload state, message stream and its
 // pending event.
-func BenchmarkIdleDeviceMemory(b *testing.B) { benchIdle(b, fleetExperiment(100_000), 100_000) }
+func BenchmarkIdleDeviceMemory(b *testing.B) { benchHeap(b, fleetExperiment(100_000), 100_000, 0) }
 
 // BenchmarkIdleCoAPDeviceMemory is the same for a CoAP device, whose
 // client engine adds its state.
 func BenchmarkIdleCoAPDeviceMemory(b *testing.B) {
-	benchIdle(b, coapFleetExperiment(100_000), 100_000)
+	benchHeap(b, coapFleetExperiment(100_000), 100_000, 0)
 }
 
 // BenchmarkConnectedMQTTDeviceMemory measures the heap of a connected MQTT
@@ -127,12 +127,12 @@ func BenchmarkIdleCoAPDeviceMemory(b *testing.B) {
 // connection state — after 100,000 persistent-session sensors of the MQTT
 // scale scenario have connected and published once (two simulated minutes).
 func BenchmarkConnectedMQTTDeviceMemory(b *testing.B) {
-	benchRunFor(b, mqttFleetExperiment(100_000), 100_000, 2*time.Minute)
+	benchHeap(b, mqttFleetExperiment(100_000), 100_000, 2*time.Minute)
 }
 
-// benchRunFor reports the live heap per device after running the world
-// for d.
-func benchRunFor(b *testing.B, text string, n int, d time.Duration) {
+// benchHeap reports the live heap per device of a world built from text and
+// run for d (0: built, not run).
+func benchHeap(b *testing.B, text string, n int, d time.Duration) {
 	exp, _, err := config.Load("fleet.toml", []byte(text), nil)
 	if err != nil {
 		b.Fatal(err)
@@ -146,28 +146,8 @@ func benchRunFor(b *testing.B, text string, n int, d time.Duration) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w.K.Run(sim.Time(d))
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		perDevice = float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
-		runtime.KeepAlive(w)
-	}
-	b.ReportMetric(perDevice, "bytes/device")
-}
-
-func benchIdle(b *testing.B, text string, n int) {
-	exp, _, err := config.Load("fleet.toml", []byte(text), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var perDevice float64
-	for i := 0; i < b.N; i++ {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		w, err := topologies.Build(exp, topologies.Options{Seed: 1, Sink: metrics.Discard{}})
-		if err != nil {
-			b.Fatal(err)
+		if d > 0 {
+			w.K.Run(sim.Time(d))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
