@@ -632,56 +632,74 @@ func TestSchedulePanicsOnNilHandler(t *testing.T) {
 	NewKernel().Schedule(0, nil, 0, 0)
 }
 
-// rearmer re-arms its timer at every event, as a keepalive does.
-type rearmer struct {
+// timerOwner counts the times its Timer came due.
+type timerOwner struct {
 	timer Timer
 	fires int
 }
 
-func (r *rearmer) HandleEvent(k *Kernel, ev Event) {
-	r.timer.Fired()
-	r.fires++
+func (o *timerOwner) HandleEvent(k *Kernel, ev Event) {
+	if o.timer.Fire(k, ev.At, o, ev.Kind, ev.Arg) {
+		o.fires++
+	}
 }
 
 func TestTimer(t *testing.T) {
 	k := NewKernel()
-	r := &rearmer{}
-	tm := &r.timer
-	if tm.Armed() {
-		t.Fatal("zero Timer is armed")
+	o := &timerOwner{}
+	tm := &o.timer
+	if tm.At() != 0 {
+		t.Fatal("zero Timer is set")
 	}
-	tm.Set(k, 10, r, 0, 0)
-	if !tm.Armed() || tm.At() != 10 {
-		t.Fatalf("after Set: Armed() = %v, At() = %v; want true, 10", tm.Armed(), tm.At())
+	tm.Set(k, 10, o, 0, 0)
+	tm.Set(k, 20, o, 0, 0) // later: recorded, no second event
+	if tm.At() != 20 || k.Pending() != 1 {
+		t.Fatalf("moved later: At() = %v, Pending() = %d; want 20, 1", tm.At(), k.Pending())
 	}
-	tm.Set(k, 20, r, 0, 0) // re-arm replaces the first setting
-	if k.Pending() != 1 {
-		t.Errorf("re-armed timer: Pending() = %d; want 1", k.Pending())
-	}
-	k.Run(15)
-	if r.fires != 0 {
-		t.Fatalf("re-armed timer fired at its old time")
+	k.Run(15) // the early event re-arms itself
+	if o.fires != 0 || k.Pending() != 1 {
+		t.Fatalf("after the early event: fires %d, Pending() = %d; want 0, 1", o.fires, k.Pending())
 	}
 	k.Run(25)
-	if r.fires != 1 || tm.Armed() || k.Now() != 25 {
-		t.Fatalf("timer at 20: fires %d, Armed() = %v; want 1, false", r.fires, tm.Armed())
+	if o.fires != 1 || tm.At() != 0 || k.Now() != 25 {
+		t.Fatalf("timer at 20: fires %d, At() = %v; want 1, 0", o.fires, tm.At())
 	}
-	tm.Set(k, 30, r, 0, 0)
-	tm.Stop(k)
-	if tm.Armed() || k.Pending() != 0 {
-		t.Errorf("after Stop: Armed() = %v, Pending() = %d; want false, 0", tm.Armed(), k.Pending())
+	tm.Set(k, 40, o, 0, 0)
+	tm.Set(k, 30, o, 0, 0) // earlier: the event moves
+	k.Run(35)
+	if o.fires != 2 || k.Pending() != 0 {
+		t.Fatalf("moved earlier: fires %d, Pending() = %d; want 2, 0", o.fires, k.Pending())
+	}
+	tm.Set(k, 50, o, 0, 0)
+	tm.Stop(k) // cleared: the event is cancelled, not left to come early
+	if tm.At() != 0 || k.Pending() != 0 {
+		t.Errorf("after Stop: At() = %v, Pending() = %d; want 0, 0", tm.At(), k.Pending())
 	}
 	tm.Stop(k) // stopping a stopped timer is harmless
 	k.Run(Never)
-	if r.fires != 1 {
-		t.Errorf("stopped timer fired")
+	if o.fires != 2 || k.Events() != 3 {
+		t.Errorf("stopped timer: fires %d, events %d; want 2 and 3 (10, 20, 30)", o.fires, k.Events())
 	}
-	tm.Set(k, 40, r, 0, 0) // re-arm after Stop
+	tm.Set(k, 60, o, 0, 0) // set again after Stop
 	k.Run(Never)
-	if r.fires != 2 || k.Now() != 40 {
-		t.Errorf("re-armed after Stop: fires %d, Now() = %v; want 2, 40", r.fires, k.Now())
+	if o.fires != 3 || k.Now() != 60 {
+		t.Errorf("set after Stop: fires %d, Now() = %v; want 3, 60", o.fires, k.Now())
 	}
 }
+
+// rearmer cancels and re-schedules its event at every setting, the pattern
+// that leaves cancelled entries in the queue.
+type rearmer struct {
+	id    EventID
+	fires int
+}
+
+func (r *rearmer) set(k *Kernel, at Time, arg uint64) {
+	k.Cancel(r.id)
+	r.id = k.Schedule(at, r, 0, arg)
+}
+
+func (r *rearmer) HandleEvent(k *Kernel, ev Event) { r.fires++ }
 
 // TestPurgeBoundsMemory re-arms many timers over and over without letting
 // them fire: the cancelled entries must not pile up in the queue.
@@ -697,7 +715,7 @@ func TestPurgeBoundsMemory(t *testing.T) {
 				for i := range rs {
 					// Later and later, in an order that mixes buckets.
 					last[i] = Time(1e6 + round*n + int(s.IntN(uint64(n))))
-					rs[i].timer.Set(k, last[i], &rs[i], 0, uint64(i))
+					rs[i].set(k, last[i], uint64(i))
 				}
 				if q := k.queued(); q > 2*n+purgeMin+1 {
 					t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())

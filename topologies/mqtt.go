@@ -48,7 +48,7 @@ type mqttNet struct {
 	// from the connections: every packet pushes the deadline back, so the
 	// timer's event comes early about once a keepalive period and only
 	// moves itself, without a cache miss on a connection idle since.
-	kaT     []lazyTimer
+	kaT     []sim.Timer
 	pool    pool[tcpBody]
 	pubs    []publication
 	pubFree []uint32
@@ -74,8 +74,8 @@ type mqttConn struct {
 	dev      *mqttDevice
 	broker   *mqttBroker
 	cli, srv tcp.Conn
-	cliT     lazyTimer
-	srvT     lazyTimer
+	cliT     sim.Timer
+	srvT     sim.Timer
 	up, down recordQueue // device → broker, broker → device
 	cliISS   uint32
 	srvISS   uint32
@@ -204,7 +204,7 @@ func (e *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
 	if cn.loop != nil {
 		return
 	}
-	m.kaT[c].set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
+	m.kaT[c].Set(m.w.K, at, m, evKeepalive, connArg(uint32(c), cn.gen))
 }
 
 func (e *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 {
@@ -288,7 +288,7 @@ func (m *mqttNet) newConn(d *mqttDevice, b *mqttBroker) uint32 {
 		m.free = m.free[:n-1]
 	} else {
 		m.conns = append(m.conns, new(mqttConn))
-		m.kaT = append(m.kaT, lazyTimer{})
+		m.kaT = append(m.kaT, sim.Timer{})
 		idx = uint32(len(m.conns) - 1)
 	}
 	cn := m.conns[idx]
@@ -314,9 +314,9 @@ func (m *mqttNet) maybeFree(idx uint32) {
 	m.dropRecords(&cn.up)
 	m.dropRecords(&cn.down)
 	k := m.w.K
-	cn.cliT.stop(k)
-	cn.srvT.stop(k)
-	m.kaT[idx].stop(k)
+	cn.cliT.Stop(k)
+	cn.srvT.Stop(k)
+	m.kaT[idx].Stop(k)
 	*cn = mqttConn{gen: cn.gen}
 	m.free = append(m.free, idx)
 }
@@ -549,7 +549,7 @@ func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	if int(idx) >= len(m.conns) {
 		return
 	}
-	if ev.Kind == evKeepalive && !m.kaT[idx].fire(k, ev.At, m, evKeepalive, ev.Arg) {
+	if ev.Kind == evKeepalive && !m.kaT[idx].Fire(k, ev.At, m, evKeepalive, ev.Arg) {
 		return // moved later, or cleared: the connection is not touched
 	}
 	cn := m.conns[idx]
@@ -558,11 +558,11 @@ func (m *mqttNet) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	}
 	switch ev.Kind {
 	case evCliTCP:
-		if cn.cliT.fire(k, ev.At, m, evCliTCP, ev.Arg) && !cn.cliDead {
+		if cn.cliT.Fire(k, ev.At, m, evCliTCP, ev.Arg) && !cn.cliDead {
 			cn.cli.OnTimer((*cliEnv)(cn), ev.At)
 		}
 	case evSrvTCP:
-		if cn.srvT.fire(k, ev.At, m, evSrvTCP, ev.Arg) && !cn.srvDead {
+		if cn.srvT.Fire(k, ev.At, m, evSrvTCP, ev.Arg) && !cn.srvDead {
 			cn.srv.OnTimer((*srvEnv)(cn), ev.At)
 		}
 	case evKeepalive:
@@ -577,7 +577,7 @@ func (e *cliEnv) conn() *mqttConn { return (*mqttConn)(e) }
 func (e *cliEnv) Send(seg tcp.Segment) { e.m.sendSeg(e.idx, seg, true) }
 
 func (e *cliEnv) SetTimer(at sim.Time) {
-	e.cliT.set(e.m.w.K, at, e.m, evCliTCP, connArg(e.idx, e.gen))
+	e.cliT.Set(e.m.w.K, at, e.m, evCliTCP, connArg(e.idx, e.gen))
 }
 
 func (e *cliEnv) Established() {
@@ -622,7 +622,7 @@ func (e *cliEnv) PeerClosed() {
 func (e *cliEnv) Closed(reason tcp.CloseReason) {
 	cn := e.conn()
 	cn.cliDead = true
-	cn.cliT.stop(e.m.w.K)
+	cn.cliT.Stop(e.m.w.K)
 	e.m.clientTransportGone(cn, tcpReason(reason))
 	e.m.maybeFree(e.idx)
 }
@@ -663,7 +663,7 @@ func (e *srvEnv) conn() *mqttConn { return (*mqttConn)(e) }
 func (e *srvEnv) Send(seg tcp.Segment) { e.m.sendSeg(e.idx, seg, false) }
 
 func (e *srvEnv) SetTimer(at sim.Time) {
-	e.srvT.set(e.m.w.K, at, e.m, evSrvTCP, connArg(e.idx, e.gen))
+	e.srvT.Set(e.m.w.K, at, e.m, evSrvTCP, connArg(e.idx, e.gen))
 }
 
 func (e *srvEnv) Established() {
@@ -699,7 +699,7 @@ func (e *srvEnv) PeerClosed() {
 func (e *srvEnv) Closed(reason tcp.CloseReason) {
 	cn := e.conn()
 	cn.srvDead = true
-	cn.srvT.stop(e.m.w.K)
+	cn.srvT.Stop(e.m.w.K)
 	e.m.brokerTransportGone(cn, tcpReason(reason))
 	e.m.maybeFree(e.idx)
 }
@@ -799,7 +799,7 @@ type mqttDevice struct {
 	src     workload.Source
 	client  mqtt.Client
 	rng     sim.Stream
-	timer   lazyTimer
+	timer   sim.Timer
 	topic   string
 	sent    int64
 	cfg     *mqtt.ClientConfig // the group's, or the device's own when its will topic is templated
@@ -900,7 +900,7 @@ func (g *mqttGroup) HandleEvent(k *sim.Kernel, ev sim.Event) {
 		g.publish(d, ev.At)
 		g.scheduleNext(ev.Arg, d)
 	case evClient:
-		if d.timer.fire(k, ev.At, g, evClient, ev.Arg) {
+		if d.timer.Fire(k, ev.At, g, evClient, ev.Arg) {
 			d.client.OnTimer(d, ev.At)
 		}
 	}
@@ -1013,7 +1013,7 @@ func (d *mqttDevice) HangUp() {
 
 func (d *mqttDevice) SetTimer(at sim.Time) {
 	g := d.g
-	d.timer.set(g.m.w.K, at, g, evClient, uint64(d.node-g.first))
+	d.timer.Set(g.m.w.K, at, g, evClient, uint64(d.node-g.first))
 }
 
 // Connected starts the workload at the first connection: a device
@@ -1161,7 +1161,7 @@ func (gw *gateway) connectLocal() {
 	m := gw.m
 	idx := uint32(len(m.conns))
 	m.conns = append(m.conns, &mqttConn{loop: gw, m: m, idx: idx, gen: 1, live: true})
-	m.kaT = append(m.kaT, lazyTimer{})
+	m.kaT = append(m.kaT, sim.Timer{})
 	env := (*brokerEnv)(gw.local)
 	c := mqtt.ConnID(idx)
 	gw.local.eng.Open(env, 0, c)

@@ -3,68 +3,7 @@ package topologies
 import (
 	"github.com/iotsim/iotsim/protocols/mqtt"
 	"github.com/iotsim/iotsim/protocols/tcp"
-	"github.com/iotsim/iotsim/sim"
 )
-
-// lazyTimer turns an engine's "my single timer is now at t" requests into
-// few kernel events: a request later than the event already scheduled
-// only records the wish, and the early event re-arms itself when it fires.
-// Engines move their timers at almost every packet (TCP's RTO, MQTT's
-// keepalive), so this saves a schedule/cancel pair per packet. (sim.Timers
-// does the same with a wheel, but costs a note check per setting: measured
-// 15 % slower on the MQTT fleet benchmark, whose timers move at every
-// segment, and 10 % faster on the CoAP one, whose retransmission timer is
-// set once per request and cleared by the ACK — which is what CoAP uses.) A cleared
-// timer (an acknowledged retransmission) cancels its event instead: the
-// kernel drops the entry without calling back into the engine, whose state
-// would be a cache miss.
-type lazyTimer struct {
-	want  sim.Time // the time the engine asked for, 0 for none
-	sched sim.Time // the time of the scheduled event, 0 for none
-	id    sim.EventID
-}
-
-// set records a request and schedules an event if none is due by then.
-func (t *lazyTimer) set(k *sim.Kernel, at sim.Time, h sim.Handler, kind int32, arg uint64) {
-	t.want = at
-	if at == 0 && t.sched != 0 {
-		k.Cancel(t.id)
-		t.sched = 0
-		return
-	}
-	if at == 0 || (t.sched != 0 && t.sched <= at) {
-		return
-	}
-	if t.sched != 0 {
-		k.Cancel(t.id)
-	}
-	t.sched = at
-	t.id = k.Schedule(at, h, kind, arg)
-}
-
-// fire handles the scheduled event at now and reports whether the engine's
-// timer is due; if it was moved later, the event is scheduled again.
-func (t *lazyTimer) fire(k *sim.Kernel, now sim.Time, h sim.Handler, kind int32, arg uint64) bool {
-	t.sched = 0
-	switch {
-	case t.want == 0:
-		return false
-	case t.want > now:
-		t.sched = t.want
-		t.id = k.Schedule(t.want, h, kind, arg)
-		return false
-	}
-	t.want = 0
-	return true
-}
-
-// stop forgets the timer, cancelling its event.
-func (t *lazyTimer) stop(k *sim.Kernel) {
-	if t.sched != 0 {
-		k.Cancel(t.id)
-	}
-	*t = lazyTimer{}
-}
 
 // record is one MQTT packet written into a TCP byte stream; end is the
 // stream offset just past it.

@@ -50,7 +50,8 @@ type World struct {
 	CoAP CoAPStats // what the CoAP clients saw
 
 	// timers holds the CoAP clients' retransmission timers, nearly all
-	// cleared by their ACK before they come (see lazyTimer for MQTT's).
+	// cleared by their ACK before they come (MQTT's move at every packet:
+	// sim.Timer).
 	timers *sim.Timers
 
 	exp       *config.Experiment
