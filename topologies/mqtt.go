@@ -999,16 +999,23 @@ func (d *mqttDevice) HangUp() {
 	}
 	idx := d.conn
 	cn := m.conns[idx]
+	d.clientKnows(cn, "disconnect")
 	d.conn = noConn
-	if !cn.cliGone {
-		cn.cliGone = true
-		m.sideKnows(cn, "disconnect")
-		m.w.nodes[d.node].disconnects++
-	}
 	if !cn.cliDead {
 		cn.cli.Close((*cliEnv)(cn), m.w.K.Now())
 	}
 	m.maybeFree(idx)
+}
+
+// clientKnows records that the client has given up connection cn, for
+// reason (unless it had already), and counts the disconnection.
+func (d *mqttDevice) clientKnows(cn *mqttConn, reason string) {
+	if cn.cliGone {
+		return
+	}
+	cn.cliGone = true
+	d.g.m.sideKnows(cn, reason)
+	d.g.m.w.nodes[d.node].disconnects++
 }
 
 func (d *mqttDevice) SetTimer(at sim.Time) {
@@ -1033,9 +1040,9 @@ func (d *mqttDevice) Lost(reason mqtt.LostReason) {
 	if d.conn == noConn {
 		return
 	}
-	cn := d.g.m.conns[d.conn]
-	if reason == mqtt.LostPingTimeout && cn.closed == 0 {
-		cn.closed, cn.reason = d.g.m.w.K.Now(), "keepalive_timeout"
+	if reason == mqtt.LostPingTimeout {
+		// The engine hangs up next; the client knows first, and why.
+		d.clientKnows(d.g.m.conns[d.conn], "keepalive_timeout")
 	}
 }
 

@@ -128,6 +128,11 @@ mqtt = { qos = 1, subscribe = ["x/#"], keepalive = "10s" }
 	if !(run.VisibilityP50Ms > 0) || run.VisibilityUndetected != 0 {
 		t.Errorf("visibility p50 %v, %d undetected", run.VisibilityP50Ms, run.VisibilityUndetected)
 	}
+	// The broker learns of it later, from the client's FIN: the client's
+	// own hang-up must not count as the second side.
+	if cn := c.conns[0]; !cn.PeerDetected || cn.PeerDetectedNs <= cn.ClosedNs {
+		t.Errorf("client closed at %d, peer detected %v at %d; want the broker later", cn.ClosedNs, cn.PeerDetected, cn.PeerDetectedNs)
+	}
 }
 
 // A publisher whose PUBACK never comes (everything towards pub-0 is lost
