@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,7 +85,7 @@ func TestDevicesBuiltInStartOrder(t *testing.T) {
 				if first[byID[k]] < first[byID[k-1]] {
 					t.Fatalf("node %s (id %d) starts at %d, before %s (id %d) at %d", byID[k], nodeID(t, w, byID[k]), first[byID[k]], byID[k-1], nodeID(t, w, byID[k-1]), first[byID[k-1]])
 				}
-				inIndexOrder = inIndexOrder && byID[k] > byID[k-1]
+				inIndexOrder = inIndexOrder && sensorIndex(t, byID[k]) > sensorIndex(t, byID[k-1])
 			}
 			if inIndexOrder {
 				t.Fatal("start order equals index order: the test does not exercise placement")
@@ -116,6 +117,16 @@ func TestDevicesBuiltInStartOrder(t *testing.T) {
 	if golden.String() != string(want) {
 		t.Errorf("row digests\n got %s\nwant %s", golden.String(), want)
 	}
+}
+
+// sensorIndex is the index in a sensor's name.
+func sensorIndex(t *testing.T, name string) int {
+	t.Helper()
+	i, err := strconv.Atoi(strings.TrimPrefix(name, "sensor-"))
+	if err != nil {
+		t.Fatalf("node %q: %v", name, err)
+	}
+	return i
 }
 
 // rowsDigest hashes every row the run wrote, in the order written.
