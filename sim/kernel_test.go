@@ -374,14 +374,21 @@ func TestBurstBelowHorizon(t *testing.T) {
 // phase, as periodic sensors do.
 type periodic struct {
 	period  Time
-	maxNear int // the largest near heap seen when an event fires
-	maxRung int // the deepest ladder seen
+	jitter  *Stream // if set, each period is longer by up to 1 µs
+	maxNear int     // the largest near heap seen when an event fires
+	maxRung int     // the deepest ladder seen
+	maxQ    int     // the most entries seen in the ladder queue
 }
 
 func (p *periodic) HandleEvent(k *Kernel, ev Event) {
 	p.maxNear = max(p.maxNear, len(k.q.near))
 	p.maxRung = max(p.maxRung, k.q.depth)
-	k.Schedule(ev.At+p.period, p, 0, ev.Arg)
+	p.maxQ = max(p.maxQ, k.q.len())
+	next := ev.At + p.period
+	if p.jitter != nil {
+		next += Time(p.jitter.IntN(1000))
+	}
+	k.Schedule(next, p, 0, ev.Arg)
 }
 
 // TestPeriodicKeepsHeapSmall: events re-scheduled one period ahead all land
@@ -393,13 +400,19 @@ func (p *periodic) HandleEvent(k *Kernel, ev Event) {
 func TestPeriodicKeepsHeapSmall(t *testing.T) {
 	const n, periods = 20_000, 30
 	k := NewKernel()
-	p := &periodic{period: Time(time.Minute)}
+	// The jitter keeps every delay distinct, so that no FIFO lane takes
+	// the events and the ladder has to hold them.
+	jitter := NewStream(1, "periodic", "jitter")
+	p := &periodic{period: Time(time.Minute), jitter: &jitter}
 	s := NewStream(1, "periodic", "phase")
 	for i := range n {
 		k.Schedule(Time(s.IntN(uint64(p.period))), p, 0, uint64(i))
 	}
 	k.Run(periods * p.period)
-	if got := k.Events(); got < (periods-1)*n {
+	if len(k.lanes) != 0 || p.maxQ < n/2 {
+		t.Fatalf("%d lanes, at most %d entries in the ladder: the test does not exercise the ladder", len(k.lanes), p.maxQ)
+	}
+	if got := k.Events(); got < (periods-2)*n {
 		t.Fatalf("fired %d events; want at least %d", got, (periods-1)*n)
 	}
 	if p.maxRung >= maxRungs || p.maxNear > 2*nearMax {
