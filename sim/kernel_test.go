@@ -787,8 +787,15 @@ func TestRenumber(t *testing.T) {
 			}
 			k.Run(1000)
 			log = log[:0]
-			for range queued {
-				add(grid())
+			for i := range queued {
+				if i%2 == 0 {
+					add(k.Now() + 7000) // one constant delay: a FIFO lane
+				} else {
+					add(grid())
+				}
+			}
+			if queued > laneMinPending && len(k.lanes) == 0 {
+				t.Fatal("no lane holds entries: renumbering across lanes is not exercised")
 			}
 			k.seq = maxSeq - 500
 			for range 1000 { // renumbers half way

@@ -90,15 +90,17 @@ func (k *Kernel) laneFor(delay Time) int {
 			return i
 		}
 	}
-	// Fibonacci hashing spreads delays that are round numbers.
 	// Counting one schedule in eight finds the common delays as well and
-	// costs a model with random delays next to nothing.
-	if k.seq&7 != 0 {
+	// costs a model with random delays next to nothing. The sample is
+	// scrambled, so that a delay used at every other schedule is not
+	// always left out.
+	if (k.seq*0x9E3779B97F4A7C15)>>61 != 0 {
 		return -1
 	}
 	// A slot keeps its delay while that is used more often than the
 	// others hashed to it (which only wear its count down), so random
 	// delays in between do not stop a common one from getting a lane.
+	// (Fibonacci hashing spreads delays that are round numbers.)
 	c := &k.cand[(uint64(delay)*0x9E3779B97F4A7C15)>>60]
 	if c.delay != delay {
 		if c.count > 0 {
