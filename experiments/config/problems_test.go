@@ -169,6 +169,13 @@ mode = "zip"
 "devices.s.attach"   = ["cloud", "api", "cloud"]
 `, nil, `
 f.toml:16:41: devices.s.attach: "cloud" is a broker, but protocol "coap" attaches to a coap_server (valid: api) (at sweep point 2: devices.s.attach = "cloud", devices.s.protocol = "coap")`},
+	{"zip point, second key", base + `[sweep]
+mode = "zip"
+[sweep.params]
+"devices.s.count"  = [1, 2]
+"links.wifi.queue" = [1, -1]
+`, nil, `
+f.toml:14:26: links.wifi.queue: -1 is too small (valid: queue ≥ 0) (at sweep point 1: devices.s.count = 2, links.wifi.queue = -1)`},
 	{"set", base, []string{"devices.s.count=0", "devices.nope.count=1", "links.wifi.loss.p=0.5", "seed=abc", "nothing", "links.wifi.outages[0].at=\"1s\""}, `
 --set devices.nope.count: no device group "nope" in the file (valid: s)
 --set devices.s.count: 0 is too small (valid: count ≥ 1)

@@ -123,80 +123,86 @@ func (r *resolver) zipLengths(s *Sweep) {
 }
 
 // checkSweepValues resolves the experiment once for each listed value of
-// each parameter alone, and reports what that value breaks which the file
-// without a sweep does not. A problem about the swept key itself points at
-// the value in the list; one elsewhere (say, protocol "coap" on devices
-// attached to a broker) also points at the value and says which it is.
-// Combinations of values are not checked here: the runs of the sweep are.
+// each parameter alone (grid mode), or once for each point of a zip sweep
+// with its parameters' values together, and reports what that breaks which
+// the file without a sweep does not. A problem about a swept key points at
+// its value in the list; one elsewhere (say, protocol "coap" on devices
+// attached to a broker) points at the (first) value and says which values
+// caused it. Combinations of a grid's values are not checked here: the
+// runs of the sweep are.
 func (r *resolver) checkSweepValues(mode string) {
 	known := map[string]bool{}
 	for _, q := range r.probs {
 		known[q.Path+"\x00"+q.Msg] = true
 	}
 	if mode == SweepZip && len(r.params) > 1 && r.equalLengths() {
-		r.checkZipPoints(known)
+		// In a zip the values of one index belong together (protocol
+		// "coap" with attach "api"), so checking them one by one would
+		// report combinations that never run.
+		for i := range r.params[0].values {
+			vals := make([]sweptValue, len(r.params))
+			var with []string
+			for j := range r.params {
+				vals[j] = sweptValue{&r.params[j], i}
+				with = append(with, vals[j].String())
+			}
+			r.checkPoint(known, vals, fmt.Sprintf(" (at sweep point %d: %s)", i, strings.Join(with, ", ")), true)
+		}
 		return
 	}
-	for _, pr := range r.params {
-		for i, v := range pr.values {
-			c := r.src.Clone()
-			delete(c.Tree, "sweep")
-			c.point = true
-			at := r.src.where(pr.at.index(i))
-			if c.put(pr.target, deepCopy(v), origin{pos: at}) != nil {
-				continue // decodeParams reported it
-			}
-			_, err := c.Resolve()
-			probs, _ := err.(Problems)
-			for _, q := range probs {
-				if known[q.Path+"\x00"+q.Msg] {
-					continue
-				}
-				if !under(q.Path, pr.target.String()) {
-					q.Pos = at
-					q.Msg += fmt.Sprintf(" (with %s = %s from the sweep)", pr.target, formatValue(v))
-				}
-				r.probs = append(r.probs, q)
-			}
+	for j := range r.params {
+		for i := range r.params[j].values {
+			v := sweptValue{&r.params[j], i}
+			r.checkPoint(known, []sweptValue{v}, fmt.Sprintf(" (with %s from the sweep)", v), false)
 		}
 	}
 }
 
-// checkZipPoints resolves the experiment once per point of a zip sweep,
-// with all its parameters' values together: in a zip the values of one
-// index belong together (protocol "coap" with attach "api"), so checking
-// them one by one would report combinations that never run. A problem is
-// reported at the point's value of the first parameter.
-func (r *resolver) checkZipPoints(known map[string]bool) {
-	n := len(r.params[0].values)
-	for i := 0; i < n; i++ {
-		c := r.src.Clone()
-		delete(c.Tree, "sweep")
-		c.point = true
-		at := r.src.where(r.params[0].at.index(i))
-		var with []string
-		ok := true
-		for _, pr := range r.params {
-			if c.put(pr.target, deepCopy(pr.values[i]), origin{pos: r.src.where(pr.at.index(i))}) != nil {
-				ok = false
-				break
-			}
-			with = append(with, fmt.Sprintf("%s = %s", pr.target, formatValue(pr.values[i])))
+// sweptValue is value i of a sweep parameter.
+type sweptValue struct {
+	pr *param
+	i  int
+}
+
+func (v sweptValue) String() string {
+	return fmt.Sprintf("%s = %s", v.pr.target, formatValue(v.pr.values[v.i]))
+}
+
+// pos is where the value stands in the file.
+func (r *resolver) pos(v sweptValue) Pos { return r.src.where(v.pr.at.index(v.i)) }
+
+// checkPoint resolves the experiment with vals put in place of the sweep and
+// adds the problems that are not known yet (with once, remembering them, so
+// that a problem shared by several points is reported once). A problem
+// about a swept key keeps its value's position, any other gets the first
+// value's; both get the note, unless a single value's own problem.
+func (r *resolver) checkPoint(known map[string]bool, vals []sweptValue, note string, once bool) {
+	c := r.src.Clone()
+	delete(c.Tree, "sweep")
+	c.point = true
+	for _, v := range vals {
+		if c.put(v.pr.target, deepCopy(v.pr.values[v.i]), origin{pos: r.pos(v)}) != nil {
+			return // decodeParams reported it
 		}
-		if !ok {
-			continue // decodeParams reported it
+	}
+	_, err := c.Resolve()
+	probs, _ := err.(Problems)
+	for _, q := range probs {
+		key := q.Path + "\x00" + q.Msg
+		if known[key] {
+			continue
 		}
-		_, err := c.Resolve()
-		probs, _ := err.(Problems)
-		for _, q := range probs {
-			if known[q.Path+"\x00"+q.Msg] {
-				continue
-			}
-			known[q.Path+"\x00"+q.Msg] = true
-			q.Pos = at
-			q.Msg += fmt.Sprintf(" (at sweep point %d: %s)", i, strings.Join(with, ", "))
-			r.probs = append(r.probs, q)
+		if once {
+			known[key] = true
 		}
+		swept := slices.ContainsFunc(vals, func(v sweptValue) bool { return under(q.Path, v.pr.target.String()) })
+		if !swept {
+			q.Pos = r.pos(vals[0])
+		}
+		if !swept || len(vals) > 1 { // a point's problem may come from any of its values
+			q.Msg += note
+		}
+		r.probs = append(r.probs, q)
 	}
 }
 
