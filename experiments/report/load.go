@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iotsim/iotsim/experiments"
+	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/experiments/output"
 	"github.com/parquet-go/parquet-go"
 )
@@ -477,7 +478,7 @@ func kindOf(vs []any) axisKind {
 			dur = false
 		case string:
 			num = false
-			if _, err := time.ParseDuration(x); err != nil {
+			if _, err := config.ParseDuration(x); err != nil {
 				dur = false
 			}
 		default:
@@ -507,8 +508,9 @@ func (p *Param) x(v any) float64 {
 		}
 	case axisDuration:
 		if s, ok := v.(string); ok {
-			if d, err := time.ParseDuration(s); err == nil {
-				return float64(d) / float64(time.Millisecond)
+			// The file's own units, "d" included, not time.ParseDuration's.
+			if d, err := config.ParseDuration(s); err == nil {
+				return float64(d.D()) / float64(time.Millisecond)
 			}
 		}
 	}

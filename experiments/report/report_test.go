@@ -374,3 +374,18 @@ func colouredPixels(img image.Image) int {
 	}
 	return n
 }
+
+// TestDurationAxisTakesTheFilesUnits: swept durations are placed on a time
+// axis in the experiment file's units, days included.
+func TestDurationAxisTakesTheFilesUnits(t *testing.T) {
+	vals := []any{"12h", "1d", "2d"}
+	if k := kindOf(vals); k != axisDuration {
+		t.Fatalf("kindOf(%v) = %v; want a duration axis", vals, k)
+	}
+	p := &Param{Values: vals, kind: axisDuration}
+	for i, want := range []float64{12 * 3600e3, 24 * 3600e3, 48 * 3600e3} {
+		if got := p.x(vals[i]); got != want {
+			t.Errorf("x(%v) = %v ms; want %v", vals[i], got, want)
+		}
+	}
+}
