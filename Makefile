@@ -3,7 +3,7 @@ GO      ?= go
 PKGS    := ./...
 BIN     := bin/iotsim
 
-.PHONY: build test bench bench-kernel bench-fleet run lint fuzz clean slurm-test
+.PHONY: build test bench bench-kernel bench-fleet bench-sweep run lint fuzz clean slurm-test
 
 build:
 	$(GO) build -o $(BIN) ./cmd/iotsim
@@ -13,15 +13,19 @@ test:
 	$(GO) test -count=1 $(PKGS)
 
 # Every benchmark whose figure BENCHMARKS.md records (takes several minutes).
-bench: bench-kernel bench-fleet
+bench: bench-kernel bench-fleet bench-sweep
 	$(GO) test -run XXX -bench . -benchmem ./models/... ./metrics/... ./experiments/output/... ./protocols/...
 
 bench-kernel:
 	$(GO) test -run XXX -bench . -benchtime 10000000x ./sim
 
+# Sweep parallelism and memory (issue 5).
+bench-sweep:
+	$(GO) test -run XXX -bench 'SweepWorkers|SweepMemory' -benchtime 3x ./experiments
+
 # One process per benchmark: peak RSS is a per-process figure.
 bench-fleet:
-	for b in Fleet100k CoAPFleet100k MQTTFleet100k IdleDeviceMemory IdleCoAPDeviceMemory ConnectedMQTTDeviceMemory; do \
+	for b in Fleet100k CoAPFleet100k MQTTFleet100k CoAPFleet100kSimulationOnly IdleDeviceMemory IdleCoAPDeviceMemory ConnectedMQTTDeviceMemory; do \
 		$(GO) test -run XXX -bench "^Benchmark$$b$$" -benchtime 1x -timeout 30m ./experiments || exit 1; \
 	done
 

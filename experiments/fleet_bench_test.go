@@ -70,6 +70,26 @@ protocol = "mqtt"
 mqtt = { qos = 1, clean_session = false, topic = "fleet/{index}" }`)
 }
 
+// BenchmarkCoAPFleet100kSimulationOnly runs the CoAP scale scenario's world
+// with its rows discarded: the simulation's share of the end-to-end figure.
+func BenchmarkCoAPFleet100kSimulationOnly(b *testing.B) {
+	exp, _, err := config.Load("fleet.toml", []byte(coapFleetExperiment(100_000)), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var delivered int64
+	for i := 0; i < b.N; i++ {
+		w, err := topologies.Build(exp, topologies.Options{Seed: 1, Sink: metrics.Discard{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w.K.Run(w.End())
+		delivered += w.Finish().MsgsDelivered
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "wall-s/run")
+	b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "delivered-msgs/s")
+}
+
 // BenchmarkMQTTFleet100k is the MQTT scale scenario end to end.
 func BenchmarkMQTTFleet100k(b *testing.B) { benchFleet(b, mqttFleetExperiment(100_000), 100_000) }
 

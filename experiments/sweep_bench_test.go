@@ -13,7 +13,7 @@ import (
 	"github.com/iotsim/iotsim/experiments/config"
 )
 
-// benchSweep is a sweep of UDP runs of about a second each on one core:
+// benchSweep is a sweep of UDP runs of about half a second each on one core:
 // 2 loss levels × reps replications.
 func benchSweep(b *testing.B, reps int) []Run {
 	b.Helper()
@@ -87,7 +87,7 @@ func (p *peakHeap) MB() float64 {
 	return float64(p.peak.Load()) / (1 << 20)
 }
 
-// BenchmarkSweepWorkers runs an 8-run sweep (each run about a second on
+// BenchmarkSweepWorkers runs an 8-run sweep (each run about half a second on
 // one core) with 1 and 2 workers: the speed-up of the worker pool. It also
 // reports the peak live heap, which grows with the workers, not the runs.
 func BenchmarkSweepWorkers(b *testing.B) {
