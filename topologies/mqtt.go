@@ -784,9 +784,7 @@ type mqttGroup struct {
 	retain   bool
 	sequence bool       // publications carry application sequence numbers
 	tcp      tcp.Params // the devices\' TCP parameters (the broker side uses the defaults)
-	topic    string     // template
 	subs     []mqtt.Subscription
-	broker   *mqttBroker
 	first    network.NodeID
 	devs     []mqttDevice
 }
@@ -825,8 +823,6 @@ func (m *mqttNet) addGroup(name string, g *config.DeviceGroup, slots []deviceSlo
 		qos:      mqtt.QoS(c.QoS),
 		retain:   c.Retain,
 		sequence: c.Sequence,
-		topic:    c.Topic,
-		broker:   b,
 		devs:     make([]mqttDevice, g.Count),
 	}
 	grp.cfg = mqtt.ClientConfig{
@@ -1138,7 +1134,7 @@ func (m *mqttNet) addGateway(name string, ids []network.NodeID, g *config.Gatewa
 		return fmt.Errorf("gateways.%s.bridge.to: %q is not a broker", name, g.Bridge.To)
 	}
 	w := m.w
-	bg := &mqttGroup{m: m, name: name, broker: remote, devs: make([]mqttDevice, len(ids)), first: ids[0]}
+	bg := &mqttGroup{m: m, name: name, devs: make([]mqttDevice, len(ids)), first: ids[0]}
 	bg.cfg = mqtt.ClientConfig{CleanSession: false, KeepAlive: time.Minute, Reconnect: true}
 	seed := w.Net.Seed()
 	for i, id := range ids {

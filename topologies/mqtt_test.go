@@ -271,6 +271,13 @@ mqtt = { qos = 1, topic = "site/{index}" }
 	if len(bySrc) != 4 || bySrc["sensor-0"] != 5 {
 		t.Errorf("sensor messages by source %v; want 5 from each of 4", bySrc)
 	}
+	// What app-0 received, tracked or not: the 20 fleet/ messages and no
+	// site/ one (a bridge that forwarded site/ would show here only).
+	for _, d := range c.devs {
+		if d.Node == "app-0" && d.MsgsReceived != 20 {
+			t.Errorf("app-0 received %d messages; want the 20 from the sensors", d.MsgsReceived)
+		}
+	}
 	var bridges []string
 	for _, r := range c.conns {
 		if r.Server == "cloud" && strings.HasPrefix(r.Client, "edge-") {

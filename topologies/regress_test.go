@@ -333,10 +333,18 @@ mqtt = { qos = 1, topic = "t/{index}" }
 	app := nodeID(t, w, "app-0")
 	for _, until := range []sim.Time{60e9, 300e9, 600e9} {
 		w.K.Run(until)
+		found := false
 		for _, cn := range w.mq.conns {
-			if cn.live && cn.dev != nil && cn.dev.node == app && len(cn.down.recs) > 1000 {
+			if !cn.live || cn.dev == nil || cn.dev.node != app {
+				continue
+			}
+			found = true
+			if len(cn.down.recs) > 1000 {
 				t.Errorf("t=%v: app-0's queue holds %d records, %d unread", until, len(cn.down.recs), len(cn.down.recs)-cn.down.head)
 			}
+		}
+		if !found {
+			t.Fatalf("t=%v: app-0 has no live connection: nothing was checked", until)
 		}
 	}
 }

@@ -84,7 +84,7 @@ type tcpBody struct {
 	gen  uint32
 }
 
-// tcpKind names a TCP packet kind (network.Packet.Kind) in the packets
+// kindTCP names a TCP packet kind (network.Packet.Kind) in the packets
 // table when it carries no payload.
 const (
 	kindTCP uint16 = 100 // Kind of every TCP packet; the table name comes from the segment
