@@ -37,7 +37,6 @@ type Timers struct {
 	st      []timerState // by TimerID
 	ev      []EventID
 	dst     []timerDst
-	free    []TimerID
 	slots   [][]timerNote // a ring: slot s is slots[s%timerSlots]
 	nonzero []uint64      // bit i: slots[i] has notes
 	notes   int
@@ -94,25 +93,11 @@ func (t *Timers) Add(h Handler, kind int32, arg uint64) TimerID {
 	if h == nil {
 		panic("sim: Timers.Add with a nil Handler")
 	}
-	var id TimerID
-	if n := len(t.free); n > 0 {
-		id = t.free[n-1]
-		t.free = t.free[:n-1]
-	} else {
-		id = TimerID(len(t.st))
-		t.st = append(t.st, timerState{})
-		t.ev = append(t.ev, EventID{})
-		t.dst = append(t.dst, timerDst{})
-	}
-	t.dst[id] = timerDst{h: h, kind: kind, arg: arg}
+	id := TimerID(len(t.st))
+	t.st = append(t.st, timerState{})
+	t.ev = append(t.ev, EventID{})
+	t.dst = append(t.dst, timerDst{h: h, kind: kind, arg: arg})
 	return id
-}
-
-// Remove clears timer id and lets Add reuse its ID.
-func (t *Timers) Remove(id TimerID) {
-	t.Set(id, 0)
-	t.dst[id] = timerDst{}
-	t.free = append(t.free, id)
 }
 
 // Set makes timer id fire at at, replacing its earlier setting; at = 0
