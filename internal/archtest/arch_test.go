@@ -34,9 +34,9 @@ var layers = []string{"sim", "metrics", "models", "protocols", "live", "experime
 var exempt = []string{"internal/archtest", "internal/interop"}
 
 // sandboxed folders hold code that must be deterministic and do no I/O: it
-// runs inside the simulator, and protocol engines also run under live
-// adapters that own all I/O.
-var sandboxed = []string{"sim", "protocols"}
+// runs inside the simulator (the kernel, the models), and protocol engines
+// also run under live adapters that own all I/O.
+var sandboxed = []string{"sim", "models", "protocols"}
 
 // forbiddenImports are the packages that sandboxed code must not import,
 // each with its subpackages (net/http, os/exec, sync/atomic, …).

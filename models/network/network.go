@@ -96,10 +96,14 @@ type Network struct {
 	free   []uint32
 	drop   func(p *Packet) bool // fault injection: drop matching packets as lost
 	// receiving is true while an endpoint's Receive runs: a packet that
-	// reaches its destination meanwhile is delivered by an event instead.
+	// reaches its destination meanwhile waits in later and is delivered
+	// when that Receive returns.
 	receiving bool
 	later     []uint32 // packets that reached their destination meanwhile
-	sending   int      // > 0 while Send runs
+	// sending is > 0 while Send runs outside a Receive (from a timer): a
+	// packet that reaches its destination inside it is delivered by an
+	// event (deliverFlag), after the sender is done.
+	sending int
 }
 
 // SetDropFilter makes every hop drop, as lost (link.DropLoss), the packets
@@ -183,7 +187,8 @@ func (n *Network) Send(p Packet) {
 // InFlight is the number of packets on the network.
 func (n *Network) InFlight() int { return len(n.pkts) - len(n.free) }
 
-// HandleEvent is a packet reaching the far end of a hop.
+// HandleEvent is a packet reaching the far end of a hop, or (deliverFlag)
+// a deferred delivery of one already at its destination.
 func (n *Network) HandleEvent(k *sim.Kernel, ev sim.Event) {
 	slot := uint32(ev.Arg)
 	if ev.Arg&deliverFlag == 0 {
@@ -196,8 +201,9 @@ func (n *Network) HandleEvent(k *sim.Kernel, ev sim.Event) {
 // destination (deferred because its sender was not done).
 const deliverFlag = 1 << 32
 
-// forward delivers the packet if it has arrived, or offers it to the next
-// link direction on its path and schedules its arrival at the far end.
+// forward moves the packet hop by hop — across zero-delay hops at once —
+// until it is delivered, dropped, or scheduled to reach the far end of a
+// link with a delay.
 func (n *Network) forward(now sim.Time, slot uint32) {
 	for {
 		if !n.hop(now, slot) {
