@@ -60,7 +60,7 @@ func runCommand() *cli.Command {
 				opts.Out = o
 			}
 			if opts.Workers < 0 {
-				return usagef("--workers %d: must be at least 1", opts.Workers)
+				return usagef("--workers %d: must be 0 (one per CPU) or more", opts.Workers)
 			}
 			if sh := c.String("shard"); sh != "" {
 				i, n, err := parseShard(sh)

@@ -124,18 +124,8 @@ func reorderArgs(app *cli.App, args []string) []string {
 		}
 		if len(a) > 1 && a[0] == '-' {
 			flags = append(flags, a)
-			name := a
-			for len(name) > 0 && name[0] == '-' {
-				name = name[1:]
-			}
-			hasValue := false
-			for j := range len(name) {
-				if name[j] == '=' {
-					hasValue = true
-					break
-				}
-			}
-			if !hasValue && !boolFlags[name] && name != "help" && name != "h" && i+1 < len(rest) {
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !boolFlags[name] && name != "help" && name != "h" && i+1 < len(rest) {
 				flags = append(flags, rest[i+1])
 				i++
 			}
