@@ -10,21 +10,19 @@ package coap
 // per lookup instead of a hash map of every live id — and a map only for
 // what does not fit.
 //
-// Entries expire in index order (the ring's), so expiry is one number:
-// indices before oldest are absent. A window slot holding one is free, and
-// no expiry has to visit the peer's window, which by then would be a cache
-// miss; only the overflow map, rarely used, is cleaned entry by entry.
+// Entries expire in index order (the ring's), so expiry is one number, the
+// ring's oldest index, which get and set take: indices before it are
+// absent. A window slot holding one is free, and no expiry has to visit
+// the peer's window, which by then would be a cache miss; only the
+// overflow map, rarely used, is cleaned entry by entry (delOverflow).
 type dedupIndex struct {
 	peers    []peerWindow
 	overflow map[uint64]uint32
-	oldest   uint32
 }
 
-// live reports whether abs has not expired (indices wrap around).
-func (d *dedupIndex) live(abs uint32) bool { return int32(abs-d.oldest) >= 0 }
-
-// expireBefore makes every index before oldest absent.
-func (d *dedupIndex) expireBefore(oldest uint32) { d.oldest = oldest }
+// live reports whether abs has not expired before oldest (indices wrap
+// around).
+func live(abs, oldest uint32) bool { return int32(abs-oldest) >= 0 }
 
 const (
 	dedupWindow  = 6
@@ -55,11 +53,11 @@ func (d *dedupIndex) window(key uint64, grow bool) *peerWindow {
 }
 
 // get returns the index stored for key.
-func (d *dedupIndex) get(key uint64) (uint32, bool) {
+func (d *dedupIndex) get(key uint64, oldest uint32) (uint32, bool) {
 	if w := d.window(key, false); w != nil {
 		mid := uint16(key)
 		for i := 0; i < dedupWindow; i++ {
-			if w.used&(1<<i) != 0 && w.mid[i] == mid && d.live(w.abs[i]) {
+			if w.used&(1<<i) != 0 && w.mid[i] == mid && live(w.abs[i], oldest) {
 				return w.abs[i], true
 			}
 		}
@@ -67,14 +65,14 @@ func (d *dedupIndex) get(key uint64) (uint32, bool) {
 	if d.overflow == nil {
 		return 0, false
 	}
-	if a, ok := d.overflow[key]; ok && d.live(a) {
+	if a, ok := d.overflow[key]; ok && live(a, oldest) {
 		return a, true
 	}
 	return 0, false
 }
 
 // set stores abs for key, replacing what key had.
-func (d *dedupIndex) set(key uint64, abs uint32) {
+func (d *dedupIndex) set(key uint64, abs, oldest uint32) {
 	w := d.window(key, true)
 	if w == nil {
 		d.over()[key] = abs
@@ -84,7 +82,7 @@ func (d *dedupIndex) set(key uint64, abs uint32) {
 	free := -1
 	for i := 0; i < dedupWindow; i++ {
 		switch {
-		case w.used&(1<<i) == 0 || !d.live(w.abs[i]):
+		case w.used&(1<<i) == 0 || !live(w.abs[i], oldest):
 			if free < 0 {
 				free = i
 			}
@@ -111,24 +109,6 @@ func (d *dedupIndex) set(key uint64, abs uint32) {
 func (d *dedupIndex) delOverflow(key uint64, abs uint32) {
 	if a, ok := d.overflow[key]; ok && a == abs {
 		delete(d.overflow, key)
-	}
-}
-
-// del removes key if it still maps to abs.
-func (d *dedupIndex) del(key uint64, abs uint32) {
-	if w := d.window(key, false); w != nil {
-		mid := uint16(key)
-		for i := 0; i < dedupWindow; i++ {
-			if w.used&(1<<i) != 0 && w.mid[i] == mid && w.abs[i] == abs {
-				w.used &^= 1 << i
-				return
-			}
-		}
-	}
-	if d.overflow != nil {
-		if a, ok := d.overflow[key]; ok && a == abs {
-			delete(d.overflow, key)
-		}
 	}
 }
 

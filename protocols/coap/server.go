@@ -233,7 +233,8 @@ func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 		if m.Type == NON {
 			life = s.cfg.Params.NonLifetime()
 		}
-		s.dedup.set(key, s.push(seenEntry{key: key, expires: now.Add(life)}))
+		a := s.push(seenEntry{key: key, expires: now.Add(life)})
+		s.dedup.set(key, a, s.seenHead)
 	}
 	s.request(env, now, from, m, key, dup)
 }
@@ -453,7 +454,7 @@ func (s *Server) entry(a uint32) *seenEntry { return &s.seen[a&uint32(len(s.seen
 // entry is still in the ring and is key's: an index stored long ago can
 // alias a newer entry once absolute indices have wrapped around.
 func (s *Server) seenEntryOf(key uint64) (*seenEntry, bool) {
-	a, ok := s.dedup.get(key)
+	a, ok := s.dedup.get(key, s.seenHead)
 	if !ok || a-s.seenHead >= s.seenLen {
 		return nil, false
 	}
@@ -494,7 +495,6 @@ func (s *Server) expire(now sim.Time) {
 		s.seenHead++
 		s.seenLen--
 	}
-	s.dedup.expireBefore(s.seenHead)
 }
 
 // addObserver registers (peer, token) as an observer of r, replacing an
