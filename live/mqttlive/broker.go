@@ -20,8 +20,10 @@ type Broker struct {
 	// Engine goroutine only.
 	conns  map[mqtt.ConnID]*link    // the connections the engine knows
 	timers map[mqtt.ConnID]sim.Time // keepalive checks asked for
-	next   sim.Time                 // the earliest of timers, when !dirty
-	dirty  bool
+	// next is no later than the earliest of timers (0: none): moving a
+	// deadline later, which the engine does at every packet, leaves it
+	// early, and the wake-up then finds nothing due and sets it again.
+	next   sim.Time
 	nextID mqtt.ConnID
 	stats  BrokerStats
 }
@@ -142,31 +144,24 @@ func (b *Broker) event(ev *event) {
 // fire implements handler: every due keepalive check, in ConnID order.
 func (b *Broker) fire(now sim.Time) {
 	var due []mqtt.ConnID
+	b.next = 0
 	for c, at := range b.timers {
-		if at <= now {
+		switch {
+		case at <= now:
 			due = append(due, c)
+		case b.next == 0 || at < b.next:
+			b.next = at
 		}
 	}
 	slices.Sort(due)
 	for _, c := range due {
 		delete(b.timers, c)
-		b.dirty = true
-		b.eng.OnTimer(b.env(), now, c)
+		b.eng.OnTimer(b.env(), now, c) // may set c's timer again, and next with it
 	}
 }
 
 // deadline implements handler.
-func (b *Broker) deadline() sim.Time {
-	if b.dirty {
-		b.next, b.dirty = 0, false
-		for _, at := range b.timers {
-			if b.next == 0 || at < b.next {
-				b.next = at
-			}
-		}
-	}
-	return b.next
-}
+func (b *Broker) deadline() sim.Time { return b.next }
 
 // stop implements handler.
 func (b *Broker) stop() {}
@@ -206,14 +201,13 @@ func (b *brokerEnv) Close(c mqtt.ConnID) {
 
 func (b *brokerEnv) SetTimer(c mqtt.ConnID, at sim.Time) {
 	if at == 0 {
-		if _, ok := b.timers[c]; !ok {
-			return
-		}
-		delete(b.timers, c)
-	} else {
-		b.timers[c] = at
+		delete(b.timers, c) // next may stay early: harmless
+		return
 	}
-	b.dirty = true
+	b.timers[c] = at
+	if b.next == 0 || at < b.next {
+		b.next = at
+	}
 }
 
 func (b *brokerEnv) Route(in uint64, clientID string, qos mqtt.QoS) uint64 { return in }
