@@ -43,16 +43,9 @@ import (
 // "timer NAME @T" (or "off"), "route IN → CLIENT qQ = REF", "dropped REF
 // reason", and "(timer NAME)" when a timer fires.
 
-func init() {
-	// The client's tests, in the same package, may register -update too.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata")
-	}
-}
-
-func brokerUpdate() bool {
-	return flag.Lookup("update").Value.(flag.Getter).Get().(bool)
-}
+// update is the package's -update flag, for the broker's and the client's
+// golden files alike.
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // brokerScript runs one script; it is the scripted BrokerEnv.
 type brokerScript struct {
@@ -462,7 +455,7 @@ func TestBrokerScripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := runBrokerScript(t, string(want))
-			if brokerUpdate() {
+			if *update {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -1,7 +1,6 @@
 package mqtt
 
 import (
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -25,16 +24,6 @@ import (
 //
 // Run `go test ./protocols/mqtt -run Client -update` to rewrite them.
 
-func init() {
-	// The broker's tests, in the same package, may register -update too.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files under testdata")
-	}
-}
-
-func clientUpdateGolden() bool {
-	return flag.Lookup("update").Value.(flag.Getter).Get().(bool)
-}
 
 // clientHarness is the scripted ClientEnv around one Client.
 type clientHarness struct {
@@ -208,7 +197,7 @@ func (h *clientHarness) checkGolden(name string) {
 	h.t.Helper()
 	path := filepath.Join("testdata", "client", name+".txt")
 	got := h.log.String()
-	if clientUpdateGolden() {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			h.t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package mqtt
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 	"unsafe"
@@ -372,13 +373,13 @@ func TestClientPersistentResend(t *testing.T) {
 	for _, p := range after[:4] {
 		switch p.Type {
 		case Publish:
-			s := "PUBLISH " + clientItoa(int(p.PacketID))
+			s := "PUBLISH " + strconv.Itoa(int(p.PacketID))
 			if p.Dup {
 				s += " dup"
 			}
-			got = append(got, s+" ref="+clientItoa(int(p.Ref)))
+			got = append(got, s+" ref="+strconv.Itoa(int(p.Ref)))
 		default:
-			got = append(got, p.Type.String()+" "+clientItoa(int(p.PacketID)))
+			got = append(got, p.Type.String()+" "+strconv.Itoa(int(p.PacketID)))
 		}
 	}
 	if !slices.Equal(got, want) {
@@ -390,13 +391,6 @@ func TestClientPersistentResend(t *testing.T) {
 	if s := h.c.Stats(); s.Resent != 3 || s.Connects != 2 || s.Lost != 1 {
 		t.Errorf("stats %+v", s)
 	}
-}
-
-func clientItoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return clientItoa(i/10) + string(rune('0'+i%10))
 }
 
 // TestClientCleanSessionDrop: a CleanSession 1 client drops its inflight
@@ -439,7 +433,7 @@ func TestClientOfflineQueue(t *testing.T) {
 	h := newClientHarness(t, cfg)
 	h.start()
 	for i := 1; i <= 5; i++ {
-		h.publish("q", "m"+clientItoa(i), QoS1, uint64(i))
+		h.publish("q", "m"+strconv.Itoa(i), QoS1, uint64(i))
 	}
 	h.publish("q", "zero", QoS0, 6)
 	h.up()

@@ -536,10 +536,7 @@ func (c *Conn) output(env Env, now sim.Time) {
 	}
 	mss := c.mss()
 	for {
-		var queued uint32
-		if seqLT(c.sndNxt, c.sndEnd) {
-			queued = c.sndEnd - c.sndNxt
-		}
+		queued := uint32(c.Unsent())
 		finToSend := c.has(finQueued) && c.sndNxt == c.sndEnd
 		if queued == 0 && !finToSend {
 			return
