@@ -24,7 +24,6 @@ import (
 //
 // Run `go test ./protocols/mqtt -run Client -update` to rewrite them.
 
-
 // clientHarness is the scripted ClientEnv around one Client.
 type clientHarness struct {
 	t     testing.TB
