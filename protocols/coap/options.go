@@ -439,20 +439,21 @@ func (os *Options) setSegments(n OptionNumber, path string) {
 }
 
 func (os Options) joinSegments(n OptionNumber) string {
+	return string(os.appendSegments(nil, n))
+}
+
+// appendSegments appends the options numbered n to dst as "/a/b", or "/"
+// if there are none.
+func (os Options) appendSegments(dst []byte, n OptionNumber) []byte {
 	segs := os.All(n)
 	if len(segs) == 0 {
-		return "/"
+		return append(dst, '/')
 	}
-	size := 0
 	for i := range segs {
-		size += 1 + segs[i].Len()
+		dst = append(dst, '/')
+		dst = append(dst, segs[i].Value()...)
 	}
-	b := make([]byte, 0, size)
-	for i := range segs {
-		b = append(b, '/')
-		b = append(b, segs[i].Value()...)
-	}
-	return string(b)
+	return dst
 }
 
 // MaxObserve is the largest Observe value (RFC 7641 §2: 3 bytes).

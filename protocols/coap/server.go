@@ -266,7 +266,7 @@ func (s *Server) request(env ServerEnv, now sim.Time, from Peer, m *Message, key
 // response (type, id and token are filled in by respond) and whether the
 // request was complete (not an intermediate Block1).
 func (s *Server) execute(env ServerEnv, now sim.Time, from Peer, m *Message, dup bool) (Message, bool) {
-	s.pathBuf = appendPath(s.pathBuf[:0], m.Options)
+	s.pathBuf = m.Options.appendSegments(s.pathBuf[:0], UriPath)
 	body := m.Payload
 	if b1, ok := m.Options.Block1(); ok {
 		k := bodyKey(from, s.pathBuf, m.Options)
@@ -673,21 +673,4 @@ func (s *Server) flushLater(env ServerEnv, now sim.Time) {
 	m := copy(s.later, s.later[n:])
 	clear(s.later[m:])
 	s.later = s.later[:m]
-}
-
-// appendPath appends the request path of opts ("/a/b", "/" for none) to
-// dst, as Options.Path does, without allocating a string.
-func appendPath(dst []byte, opts Options) []byte {
-	n := 0
-	for i := range opts {
-		if opts[i].Number == UriPath {
-			dst = append(dst, '/')
-			dst = append(dst, opts[i].Value()...)
-			n++
-		}
-	}
-	if n == 0 {
-		dst = append(dst, '/')
-	}
-	return dst
 }
