@@ -47,8 +47,7 @@ type msgState struct {
 	copies      int32
 	tx          int32
 	holds       int32 // packets in flight that carry the message
-	lostTx      bool
-	recovered   bool
+	lostEarly   bool  // a transmission was lost before the first delivery
 	inOrder     bool
 	live        bool
 	done        bool // the sender finished; the row waits for holds to reach 0
@@ -129,7 +128,13 @@ func (m *Messages) Send(s *Stream, payload int, now sim.Time) MsgRef {
 func (m *Messages) Transmitted(r MsgRef) { m.msgs[r].tx++ }
 
 // TransmissionLost records that one transmission of the message was lost.
-func (m *Messages) TransmissionLost(r MsgRef) { m.msgs[r].lostTx = true }
+// Only losses before the first delivery count (for recovered and the
+// scorecard's recovery ratio).
+func (m *Messages) TransmissionLost(r MsgRef) {
+	if ms := &m.msgs[r]; ms.copies == 0 {
+		ms.lostEarly = true
+	}
+}
 
 // Delivered records that the receiver's application got the message (again).
 func (m *Messages) Delivered(r MsgRef, now sim.Time) {
@@ -140,7 +145,6 @@ func (m *Messages) Delivered(r MsgRef, now sim.Time) {
 		return
 	}
 	ms.deliveredNs = int64(now)
-	ms.recovered = ms.lostTx
 	st := ms.stream
 	ms.inOrder = ms.seq > st.maxDelivered
 	if ms.inOrder {
@@ -207,7 +211,7 @@ func (m *Messages) write(r MsgRef) {
 		row.Delivered = true
 		row.DeliveredNs = ms.deliveredNs
 		row.LatencyMs = float64(ms.deliveredNs-ms.sentNs) / 1e6
-		row.Recovered = ms.recovered
+		row.Recovered = ms.lostEarly
 	}
 	m.sink.Message(row)
 	m.Transmissions += int64(ms.tx)
@@ -217,9 +221,9 @@ func (m *Messages) write(r MsgRef) {
 			m.Restorable++
 		}
 	}
-	if ms.recovered || (ms.copies == 0 && ms.lostTx) {
+	if ms.lostEarly {
 		m.LostEarly++
-		if ms.recovered {
+		if ms.copies > 0 {
 			m.Recovered++
 		}
 	}
