@@ -94,6 +94,15 @@ type mqttConn struct {
 	rowDone  bool
 }
 
+// stream is the record queue and initial sequence number of one direction
+// of cn: device → broker, or broker → device.
+func (cn *mqttConn) stream(toBroker bool) (*recordQueue, uint32) {
+	if toBroker {
+		return &cn.up, cn.cliISS
+	}
+	return &cn.down, cn.srvISS
+}
+
 // publication is an application message published by a device, with the
 // (message, subscriber) pairs intended at publish time.
 type publication struct {
@@ -431,11 +440,10 @@ func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
 	b := m.pool.get()
 	b.seg, b.conn, b.gen = seg, idx, cn.gen
 	src, dst := cn.dev.node, cn.broker.node
-	q, iss := &cn.up, cn.cliISS
 	if !toBroker {
 		src, dst = dst, src
-		q, iss = &cn.down, cn.srvISS
 	}
+	q, iss := cn.stream(toBroker)
 	if seg.Len > 0 {
 		m.countSegment(q, iss, seg, false, cn.broker)
 	}
@@ -451,13 +459,7 @@ func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
 // countSegment counts a transmission (or, lost, a lost transmission) of
 // every tracked message whose PUBLISH the segment carries.
 func (m *mqttNet) countSegment(q *recordQueue, iss uint32, seg tcp.Segment, lost bool, toward *mqttBroker) {
-	from := uint64(seg.Seq - iss - 1)
-	to := from + uint64(seg.Len)
-	// Stream offsets are 64-bit; sequence numbers wrap at 2^32. Map the
-	// segment next to the delivered offset.
-	base := q.delivered &^ (1<<32 - 1)
-	from += base
-	to += base
+	from, to := q.span(seg, iss)
 	msgs := m.w.Msgs
 	q.overlapping(from, to, func(r *record) {
 		ref := r.pkt.Ref
@@ -1066,14 +1068,13 @@ func (m *mqttNet) lost(p *network.Packet) {
 		return
 	}
 	if int(b.conn) < len(m.conns) {
-		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && cn.closed == 0 && cn.lostAt <= cn.lastRx {
-			cn.lostAt = m.w.K.Now()
-		}
-		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live && b.seg.Len > 0 {
-			if p.Dst == cn.broker.node {
-				m.countSegment(&cn.up, cn.cliISS, b.seg, true, cn.broker)
-			} else {
-				m.countSegment(&cn.down, cn.srvISS, b.seg, true, cn.broker)
+		if cn := m.conns[b.conn]; cn.gen == b.gen && cn.live {
+			if cn.closed == 0 && cn.lostAt <= cn.lastRx {
+				cn.lostAt = m.w.K.Now()
+			}
+			if b.seg.Len > 0 {
+				q, iss := cn.stream(p.Dst == cn.broker.node)
+				m.countSegment(q, iss, b.seg, true, cn.broker)
 			}
 		}
 	}
@@ -1094,13 +1095,10 @@ func (m *mqttNet) kindName(p *network.Packet) string {
 	if cn.gen != b.gen || !cn.live {
 		return segmentKind(b.seg)
 	}
-	q, iss := &cn.up, cn.cliISS
-	if p.Dst != cn.broker.node {
-		q, iss = &cn.down, cn.srvISS
-	}
-	from := uint64(b.seg.Seq-iss-1) + q.delivered&^(1<<32-1)
+	q, iss := cn.stream(p.Dst == cn.broker.node)
+	from, to := q.span(b.seg, iss)
 	var names []string
-	q.overlapping(from, from+uint64(b.seg.Len), func(r *record) {
+	q.overlapping(from, to, func(r *record) {
 		names = append(names, r.pkt.Type.String())
 	})
 	if len(names) == 0 {

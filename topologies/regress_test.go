@@ -2,6 +2,7 @@ package topologies
 
 import (
 	"fmt"
+	"github.com/iotsim/iotsim/protocols/tcp"
 	"testing"
 
 	"github.com/iotsim/iotsim/models/network"
@@ -345,6 +346,29 @@ mqtt = { qos = 1, topic = "t/{index}" }
 		}
 		if !found {
 			t.Fatalf("t=%v: app-0 has no live connection: nothing was checked", until)
+		}
+	}
+}
+
+// TestRecordQueueSpanAcrossTheSequenceWrap: a segment's stream offsets are
+// found next to the delivered offset, also when its sequence numbers have
+// wrapped past 2³² and the delivered offset has not (or the reverse).
+func TestRecordQueueSpanAcrossTheSequenceWrap(t *testing.T) {
+	const iss = 1000
+	seqAt := func(off uint64) uint32 { return uint32(iss + 1 + off) }
+	cases := []struct {
+		delivered, off uint64
+	}{
+		{100, 200},
+		{1<<32 - 10, 1<<32 + 5},        // ahead, across the wrap
+		{1<<32 + 10, 1<<32 - 20},       // a retransmission from before the wrap
+		{5<<32 + 7, 5<<32 + 7 + 1<<20}, // far into the stream
+	}
+	for _, c := range cases {
+		q := recordQueue{delivered: c.delivered}
+		from, to := q.span(tcp.Segment{Seq: seqAt(c.off), Len: 100}, iss)
+		if from != c.off || to != c.off+100 {
+			t.Errorf("delivered %d, segment at offset %d: span [%d, %d); want [%d, %d)", c.delivered, c.off, from, to, c.off, c.off+100)
 		}
 	}
 }

@@ -23,6 +23,16 @@ type recordQueue struct {
 	delivered uint64 // bytes delivered in order to the receiver
 }
 
+// span maps a segment of this direction (initial sequence number iss) to
+// stream offsets [from, to). Sequence numbers wrap at 2³², offsets do not:
+// the segment is placed within 2³¹ bytes of the delivered offset, where
+// TCP's window keeps it.
+func (q *recordQueue) span(seg tcp.Segment, iss uint32) (from, to uint64) {
+	d := int32(seg.Seq - iss - 1 - uint32(q.delivered))
+	from = uint64(int64(q.delivered) + int64(d))
+	return from, from + uint64(seg.Len)
+}
+
 // push appends a copy of p. The engines' packets are valid only during the
 // call, so what p points to is copied unless it is immutable (topic and
 // payload are shared read-only).
