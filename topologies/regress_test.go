@@ -2,10 +2,10 @@ package topologies
 
 import (
 	"fmt"
-	"github.com/iotsim/iotsim/protocols/tcp"
 	"testing"
 
 	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/protocols/tcp"
 	"github.com/iotsim/iotsim/sim"
 )
 
