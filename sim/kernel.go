@@ -91,7 +91,8 @@ func (k *Kernel) Events() uint64 { return k.events }
 func (k *Kernel) Pending() int { return k.live }
 
 // Grow reserves room for n queued events, so that a model that knows its
-// size avoids growing the queue during the run.
+// size avoids growing the queue during the run. (FIFO lanes, made for
+// delays found common during the run, grow by doubling as they fill.)
 func (k *Kernel) Grow(n int) {
 	if n > cap(k.stamps) {
 		k.stamps = slices.Grow(k.stamps, n-len(k.stamps))

@@ -309,8 +309,12 @@ func (q *queue) newChunk() int32 {
 	return int32(len(q.chunks) - 1)
 }
 
-// grow reserves chunks for n entries.
+// grow reserves room for n entries: near, and chunks for the rungs.
 func (q *queue) grow(n int) {
+	// near holds up to twice nearMax entries before it spills into a rung.
+	if m := min(n, 2*nearMax+1); m > cap(q.near) {
+		q.near = slices.Grow(q.near, m-len(q.near))
+	}
 	if c := (n + chunkLen - 1) / chunkLen; c > cap(q.chunks) {
 		q.chunks = slices.Grow(q.chunks, c-len(q.chunks))
 		q.chunkNext = slices.Grow(q.chunkNext, c-len(q.chunkNext))
