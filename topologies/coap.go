@@ -213,6 +213,7 @@ func (w *World) addCoAPGroup(name string, g *config.DeviceGroup, slots []deviceS
 		Queue:           g.CoAP.Queue,
 		BlockSize:       g.CoAP.BlockSize,
 		Reregister:      g.CoAP.Reregister.D(),
+		NonTimeout:      g.CoAP.NonTimeout.D(), // 0 when not given: derived
 	}
 	var opts coap.Options
 	opts.SetPath(g.CoAP.Path)

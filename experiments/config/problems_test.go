@@ -137,7 +137,7 @@ f.toml:17:33: devices.s.attach: "cloud" is a broker, but protocol "coap" attache
 f.toml:18:1: sweep.params.seed: expected a list of values, got integer 5 (valid: a list, as in seed = [5])
 f.toml:19:1: sweep.params.duration: empty list (valid: at least one value)
 f.toml:20:1: sweep.params."sweep.mode": a sweep cannot change [sweep] (valid: key paths outside [sweep])`},
-	{"coap keys", base + `coap = { ack_timeout = "0s", ack_random_factor = 0.5, max_retransmit = 21, queue = -1, block_size = 100, observe = ["alerts"], reregister = "-1s" }
+	{"coap keys", base + `coap = { ack_timeout = "0s", ack_random_factor = 0.5, max_retransmit = 21, queue = -1, block_size = 100, observe = ["alerts"], reregister = "-1s", non_timeout = "0s" }
 [coap_servers.api]
 link = "wifi"
 processing = "-2s"
@@ -150,6 +150,7 @@ f.toml:10:76: devices.s.coap.queue: -1 is too small (valid: queue ≥ 0)
 f.toml:10:88: devices.s.coap.block_size: 100 is not a block size (valid: 16, 32, 64, 128, 256, 512 or 1024)
 f.toml:10:106: devices.s.coap.observe: element 0, "alerts", does not start with "/" (valid: absolute paths like "/alerts")
 f.toml:10:128: devices.s.coap.reregister: "-1s" is negative (valid: a duration ≥ 0)
+f.toml:10:148: devices.s.coap.non_timeout: 0s is not positive (valid: non_timeout > 0)
 f.toml:13:1: coap_servers.api.processing: "-2s" is negative (valid: a duration ≥ 0)
 f.toml:14:1: coap_servers.api.notify: "cон" is not a CoAP message type (valid: con, non)`},
 	{"acl", strings.Replace(base, `link = "wifi"

@@ -198,6 +198,7 @@ type CoAP struct {
 	BlockSize       int      `toml:"block_size"`        // block_size (default 1024): 16, 32, …, 1024; larger payloads go block-wise
 	Observe         []string `toml:"observe"`           // observe: server resources the devices observe (default none)
 	Reregister      Duration `toml:"reregister"`        // reregister (default 60s, ≥ 0): delay before observing again after losing an observation, and the longest silence tolerated
+	NonTimeout      Duration `toml:"non_timeout"`       // non_timeout (default ack_timeout·ack_random_factor, > 0): how long a NON request holds the NSTART slot waiting for its response
 }
 
 // MQTT is devices.<name>.mqtt.

@@ -466,6 +466,7 @@ func (r *resolver) device(p path, e *Experiment, d *DeviceGroup) {
 		r.problem(pp, `%q does not start with "/" (valid: an absolute path like "/telemetry")`, d.CoAP.Path)
 	}
 	r.positive(cp.key("ack_timeout"), d.CoAP.AckTimeout)
+	r.positive(cp.key("non_timeout"), d.CoAP.NonTimeout)
 	if fp := cp.key("ack_random_factor"); r.given(fp) && !(d.CoAP.AckRandomFactor >= 1 && d.CoAP.AckRandomFactor <= 10) {
 		r.problem(fp, "%v is out of range (valid: 1 ≤ ack_random_factor ≤ 10)", d.CoAP.AckRandomFactor)
 	}

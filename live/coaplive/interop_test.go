@@ -156,6 +156,7 @@ func TestLibcoapClientPostPut(t *testing.T) {
 		{"PUT", "/q", []string{"-m", "put", "-e", "hello", uri(srv, "/q")}, []byte("hello")},
 		{"PUT again", "/q", []string{"-m", "put", "-e", "hello again", uri(srv, "/q")}, []byte("hello again")},
 		{"block-wise PUT", "/big", []string{"-m", "put", "-b", "64", "-f", file, uri(srv, "/big")}, big},
+		{"NON block-wise PUT", "/big2", []string{"-N", "-m", "put", "-b", "64", "-f", file, uri(srv, "/big2")}, big},
 	} {
 		coapClient(t, ctx, tt.args...)
 		got, ok, err := srv.Resource(tt.path)
@@ -166,22 +167,31 @@ func TestLibcoapClientPostPut(t *testing.T) {
 }
 
 // TestLibcoapClientBlockwiseGet: coap-client -b 64 fetches a 3000-byte
-// resource in 47 blocks and gets every byte.
+// resource in 47 blocks and gets every byte, in CON and in NON (-N)
+// requests.
 func TestLibcoapClientBlockwiseGet(t *testing.T) {
 	needLibcoap(t)
 	t.Parallel()
-	srv := newTestServer(t, coap.ServerConfig{})
-	big := bigBody(3000)
-	if err := srv.SetResource("/big", big); err != nil {
-		t.Fatal(err)
-	}
-	ctx := timeout(t, 20*time.Second)
-	got := coapClient(t, ctx, "-m", "get", "-b", "64", uri(srv, "/big"))
-	if !bytes.Equal(got, big) {
-		t.Errorf("got %d bytes, want the 3000 of the resource", len(got))
-	}
-	if st, _ := srv.Stats(); st.Requests != 47 {
-		t.Errorf("%d requests, want 47 (one per 64-byte block)", st.Requests)
+	for _, tt := range []struct {
+		name  string
+		extra []string
+	}{{"CON", nil}, {"NON", []string{"-N"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newTestServer(t, coap.ServerConfig{})
+			big := bigBody(3000)
+			if err := srv.SetResource("/big", big); err != nil {
+				t.Fatal(err)
+			}
+			ctx := timeout(t, 20*time.Second)
+			got := coapClient(t, ctx, append(tt.extra, "-m", "get", "-b", "64", uri(srv, "/big"))...)
+			if !bytes.Equal(got, big) {
+				t.Errorf("got %d bytes, want the 3000 of the resource", len(got))
+			}
+			if st, _ := srv.Stats(); st.Requests != 47 {
+				t.Errorf("%d requests, want 47 (one per 64-byte block)", st.Requests)
+			}
+		})
 	}
 }
 
@@ -346,6 +356,15 @@ func TestLibcoapServerBlockwise(t *testing.T) {
 	}
 	if b, ok := m.Options.Block2(); !ok || b.More || b.Size() != 16 || int(b.Num) != (len(want)-1)/16 {
 		t.Errorf("last block %+v (%v), want the %dth of 16 bytes", b, ok, (len(want)-1)/16)
+	}
+	// The same transfer in NON requests: each block is its own NON
+	// request holding the NSTART slot until its NON response.
+	m, err = c.Do(ctx, coap.Request{Code: coap.GET, Options: pathOpts("/example_data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Code != coap.Content || !bytes.Equal(m.Payload, want) {
+		t.Errorf("NON GET /example_data: %v %d bytes, want 2.05 and the %d bytes coap-client got", m.Code, len(m.Payload), len(want))
 	}
 
 	p64 := coap.DefaultParams()

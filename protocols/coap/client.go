@@ -100,8 +100,8 @@ type queued struct {
 	obs int16
 }
 
-// wait is a request whose response may still come after its message-layer
-// exchange ended: a CON answered with an empty ACK, or a NON.
+// wait is a request whose response may still come after it left the slot:
+// a CON answered with an empty ACK, or a NON whose response was late.
 type wait struct {
 	token    Token
 	ref      uint64
@@ -264,17 +264,27 @@ func (c *Client) transmit(env ClientEnv, now sim.Time) {
 	if x.req.Confirmable {
 		x.msg.Type = CON
 		x.timeout = c.p.initialTimeout(c.rng.Float64())
-		x.deadline = now.Add(x.timeout)
 	} else {
+		// A NON awaiting its response is outstanding too (RFC 7252 §4.7):
+		// it keeps the slot, which also carries a block-wise transfer on.
 		x.msg.Type = NON
+		x.timeout = c.p.NonResponseTimeout()
 	}
+	x.deadline = now.Add(x.timeout)
 	env.Send(&x.msg, x.ref())
-	if !x.req.Confirmable {
-		// A NON leaves the slot at once; its response is awaited by token.
-		c.addWait(now, x.msg.Token, x.req.Ref, false, x.obs, c.p.NonLifetime())
-		x.active = false
-		c.next(env, now)
+}
+
+// expireNON ends the slot's NON request whose response did not come in
+// time. A late response is still matched by token for NON_LIFETIME, unless
+// the request was block-wise: a transfer cannot go on outside the slot.
+func (c *Client) expireNON(env ClientEnv, now sim.Time) {
+	x := &c.cur
+	if _, ok := x.msg.Options.Block1(); ok || len(x.body) > 0 {
+		c.failCur(env, now, BlockwiseFailed)
+		return
 	}
+	c.addWait(now, x.msg.Token, x.req.Ref, false, x.obs, c.p.NonLifetime())
+	c.finish(env, now)
 }
 
 func (x *exchange) ref() uint64 { return x.req.Ref }
@@ -318,11 +328,11 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
 	switch m.Type {
 	case ACK, RST:
-		if !x.active || x.msg.Type != CON || m.MessageID != x.msg.MessageID {
+		if !x.active || m.MessageID != x.msg.MessageID || (m.Type == ACK && x.msg.Type != CON) {
 			return // late or unknown: ignored (RFC 7252 §4.2)
 		}
 		if m.Type == RST {
-			c.failCur(env, now, WasReset)
+			c.failCur(env, now, WasReset) // a Reset may answer a NON too (§4.3)
 			return
 		}
 		if m.Code == Empty {
@@ -421,9 +431,15 @@ func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
 		if w.obs >= 0 {
 			c.registered(env, now, w.obs, m)
 		}
-		if w.ref != 0 || w.obs < 0 {
-			env.Response(w.ref, m)
+		if w.ref == 0 && w.obs >= 0 {
+			return
 		}
+		if b2, ok := m.Options.Block2(); ok && b2.More && m.Code.Class() == 2 {
+			// The first block of a late response: its transfer is over.
+			env.Failed(w.ref, BlockwiseFailed)
+			return
+		}
+		env.Response(w.ref, m)
 		return
 	}
 }
@@ -556,10 +572,13 @@ func fresh(v1 uint32, t1 sim.Time, v2 uint32, t2 sim.Time) bool {
 func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 	c.timer = 0
 	x := &c.cur
-	if x.active && x.msg.Type == CON && x.deadline <= now {
-		if int(x.tx) > c.p.MaxRetransmit {
+	if x.active && x.deadline <= now {
+		switch {
+		case x.msg.Type == NON:
+			c.expireNON(env, now)
+		case int(x.tx) > c.p.MaxRetransmit:
 			c.failCur(env, now, TimedOut)
-		} else {
+		default:
 			x.tx++
 			x.timeout *= 2
 			x.deadline = now.Add(x.timeout)
@@ -598,7 +617,7 @@ func (c *Client) arm(env ClientEnv) {
 			at = t
 		}
 	}
-	if c.cur.active && c.cur.msg.Type == CON {
+	if c.cur.active {
 		earlier(c.cur.deadline)
 	}
 	for i := range c.waits {

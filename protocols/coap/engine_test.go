@@ -803,3 +803,142 @@ func TestDedupRing(t *testing.T) {
 		}
 	}
 }
+
+// TestNonConfirmable: a NON request keeps the NSTART slot until its
+// response comes (RFC 7252 §4.7), which carries block-wise transfers on
+// and makes a second request wait; a lost response frees the slot after
+// NonResponseTimeout (3 s with the defaults), failing a block-wise
+// transfer; a Reset ends the request.
+func TestNonConfirmable(t *testing.T) {
+	big := make([]byte, 300)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	for _, tt := range []struct {
+		name      string
+		reqs      []Request
+		drop      func(toServer bool, m *Message, n int) bool
+		answer    func(l *loop) // replaces the server when set
+		delay     time.Duration // one-way, when not the loop's 10 ms
+		responses []string
+		failures  []string
+		sentAt    []float64 // times of the client's messages
+		wantPut   []byte    // the server's /up afterwards, when set
+	}{
+		{
+			name:      "block-wise GET",
+			reqs:      []Request{{Code: GET, Options: pathOpts("/big"), Ref: 1}},
+			responses: []string{"1 2.05 300B"},
+			sentAt:    []float64{0, 0.02, 0.04, 0.06, 0.08},
+		},
+		{
+			name:      "block-wise PUT",
+			reqs:      []Request{{Code: PUT, Options: pathOpts("/up"), Payload: big, Ref: 2}},
+			responses: []string{"2 2.01 0B"},
+			sentAt:    []float64{0, 0.02, 0.04, 0.06, 0.08},
+			wantPut:   big,
+		},
+		{
+			name: "second request waits for the first response",
+			reqs: []Request{
+				{Code: POST, Options: pathOpts("/a"), Payload: []byte{1}, Ref: 3},
+				{Code: POST, Options: pathOpts("/a"), Payload: []byte{2}, Ref: 4},
+			},
+			responses: []string{"3 2.04 0B", "4 2.04 0B"},
+			sentAt:    []float64{0, 0.02},
+		},
+		{
+			name: "lost response frees the slot after 3 s",
+			reqs: []Request{
+				{Code: POST, Options: pathOpts("/a"), Payload: []byte{1}, Ref: 3},
+				{Code: POST, Options: pathOpts("/a"), Payload: []byte{2}, Ref: 4},
+			},
+			drop:      func(toServer bool, m *Message, n int) bool { return !toServer && n == 0 },
+			responses: []string{"4 2.04 0B"},
+			sentAt:    []float64{0, 3},
+		},
+		{
+			name:      "late response still delivered",
+			reqs:      []Request{{Code: POST, Options: pathOpts("/a"), Payload: []byte{1}, Ref: 3}},
+			delay:     2 * time.Second,
+			responses: []string{"3 2.04 0B"},
+			sentAt:    []float64{0},
+		},
+		{
+			name:     "late first block fails the transfer",
+			reqs:     []Request{{Code: GET, Options: pathOpts("/big"), Ref: 1}},
+			delay:    2 * time.Second,
+			failures: []string{"1 block-wise transfer failed at 4.000"},
+			sentAt:   []float64{0},
+		},
+		{
+			name:     "lost block fails the transfer",
+			reqs:     []Request{{Code: GET, Options: pathOpts("/big"), Ref: 1}},
+			drop:     func(toServer bool, m *Message, n int) bool { return toServer && n == 2 },
+			failures: []string{"1 block-wise transfer failed at 3.040"},
+			sentAt:   []float64{0, 0.02, 0.04},
+		},
+		{
+			name: "Reset",
+			reqs: []Request{{Code: GET, Options: pathOpts("/big"), Ref: 1}},
+			answer: func(l *loop) {
+				l.drop = func(toServer bool, m *Message, n int) bool {
+					if toServer {
+						tc := l.clients[0]
+						l.at(l.now.Add(l.delay), func() { tc.c.Receive(tc, l.now, &Message{Type: RST, MessageID: m.MessageID}) })
+					}
+					return toServer
+				}
+			},
+			failures: []string{"1 reset at 0.010"},
+			sentAt:   []float64{0},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := defaultServer()
+			sp := DefaultParams()
+			sp.BlockSize = 64
+			cfg.Params = &sp
+			l := newLoop(t, cfg)
+			l.srv.SetResource("/big", big)
+			l.drop = tt.drop
+			if tt.delay > 0 {
+				l.delay = tt.delay
+			}
+			if tt.answer != nil {
+				tt.answer(l)
+			}
+			p := DefaultParams()
+			p.BlockSize = 64
+			c := l.addClient(&p)
+			for _, r := range tt.reqs {
+				c.c.Do(c, 0, r)
+			}
+			l.run(sim.Time(200 * time.Second))
+			var sentAt []float64
+			for i, line := range l.log {
+				if strings.Contains(line, "c1→s") {
+					if !strings.Contains(line, "c1→s NON") {
+						t.Errorf("not a NON: %s", line)
+					}
+					sentAt = append(sentAt, l.times[i].Seconds())
+				}
+			}
+			log := strings.Join(l.log, "\n")
+			if !slices.Equal(c.responses, tt.responses) || !slices.Equal(c.failures, tt.failures) {
+				t.Errorf("responses %q, failures %q; want %q, %q\n%s", c.responses, c.failures, tt.responses, tt.failures, log)
+			}
+			if !slices.Equal(sentAt, tt.sentAt) {
+				t.Errorf("client sent at %v, want %v\n%s", sentAt, tt.sentAt, log)
+			}
+			if tt.wantPut != nil {
+				if got, _ := l.srv.Resource("/up"); !slices.Equal(got, tt.wantPut) {
+					t.Errorf("server assembled %d bytes, want %d", len(got), len(tt.wantPut))
+				}
+			}
+			if c.c.Busy() || c.c.Queued() != 0 || c.timerAt > l.now {
+				t.Errorf("client not idle at the end: busy %v, queued %d, timer at %v", c.c.Busy(), c.c.Queued(), c.timerAt)
+			}
+		})
+	}
+}

@@ -21,6 +21,12 @@ type Params struct {
 	// again; when positive it is also the longest the client waits for a
 	// fresh notification before registering again (RFC 7641 §3.3.1).
 	Reregister time.Duration
+	// NonTimeout is how long a NON request holds the NSTART slot waiting
+	// for its response: RFC 7252 §4.7 counts it as outstanding and leaves
+	// when a client stops expecting the response to the implementation.
+	// 0 means ACK_TIMEOUT·ACK_RANDOM_FACTOR, the longest a CON waits
+	// before its first retransmission.
+	NonTimeout time.Duration
 }
 
 // DefaultParams returns the RFC 7252 defaults, a queue of 100 requests,
@@ -61,6 +67,15 @@ func (p *Params) ExchangeLifetime() time.Duration {
 // NonLifetime is NON_LIFETIME: how long a NON's message id is remembered
 // (145 s with the defaults).
 func (p *Params) NonLifetime() time.Duration { return p.MaxTransmitSpan() + MaxLatency }
+
+// NonResponseTimeout is how long a NON request holds the slot (NonTimeout,
+// or ACK_TIMEOUT·ACK_RANDOM_FACTOR when that is 0: 3 s with the defaults).
+func (p *Params) NonResponseTimeout() time.Duration {
+	if p.NonTimeout > 0 {
+		return p.NonTimeout
+	}
+	return time.Duration(float64(p.AckTimeout) * p.AckRandomFactor)
+}
 
 // initialTimeout draws the first retransmission timeout of a CON, uniform
 // in [ACK_TIMEOUT, ACK_TIMEOUT·ACK_RANDOM_FACTOR] (RFC 7252 §4.2).
