@@ -129,6 +129,9 @@ coap = { type = "non" }`,
 			"CON CON ACK ACK CON CON ACK ACK", 1, 1},
 		{"block-wise", "", `workload = { kind = "periodic", interval = "1h", payload = 2500 }`,
 			"CON CON ACK ACK CON CON ACK ACK CON CON ACK ACK", 1, 3},
+		{"non block-wise", "", `workload = { kind = "periodic", interval = "1h", payload = 2500 }
+coap = { type = "non" }`,
+			"NON NON NON NON NON NON NON NON NON NON NON NON", 1, 3},
 	} {
 		c, _, w := runWorld(t, coapScenario(tc.server, tc.device), Options{Seed: 5, Packets: true})
 		var kinds []string
