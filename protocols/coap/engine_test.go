@@ -942,3 +942,61 @@ func TestNonConfirmable(t *testing.T) {
 		})
 	}
 }
+
+// TestDedupCachedAnswer: a duplicate CON is answered with exactly the
+// first answer — options and payload included, even after the resource
+// changed — and the cached options and payloads are let go once the
+// entries expire.
+func TestDedupCachedAnswer(t *testing.T) {
+	cfg := defaultServer()
+	sp := DefaultParams()
+	sp.BlockSize = 64
+	cfg.Params = &sp
+	l := newLoop(t, cfg)
+	first := make([]byte, 300)
+	for i := range first {
+		first[i] = byte(i)
+	}
+	l.srv.SetResource("/big", first)
+	var answers []Message
+	capture := func(m *Message) { answers = append(answers, *m) }
+	get := Message{Type: CON, Code: GET, MessageID: 9, Token: Uint64Token(5, 2), Options: pathOpts("/big")}
+	post := Message{Type: CON, Code: POST, MessageID: 10, Options: pathOpts("/p")}
+	for _, at := range []time.Duration{0, 50 * time.Second} {
+		for _, m := range []*Message{&get, &post} {
+			env := &captureEnv{loop: l, sent: capture}
+			l.srv.Receive(env, sim.Time(at), 1, m)
+		}
+		l.srv.SetResource("/big", make([]byte, 10)) // the duplicate still gets the old block
+	}
+	if len(answers) != 4 {
+		t.Fatalf("%d answers, want 4", len(answers))
+	}
+	for i := range 2 {
+		a, b := answers[i], answers[i+2]
+		ea := Append(nil, a)
+		eb := Append(nil, b)
+		if !slices.Equal(ea, eb) {
+			t.Errorf("answer %d: first %s, repeated %s", i, brief(&a), brief(&b))
+		}
+	}
+	if got := brief(&answers[0]); got != "ACK 2.05 Block2=0/1/64; Size2=300 64B" || !slices.Equal(answers[2].Payload, first[:64]) {
+		t.Errorf("GET answer %s %v", got, answers[2].Payload[:4])
+	}
+	if live := len(l.srv.rich) - len(l.srv.richFree); live != 1 {
+		t.Errorf("%d cached answers with options or payload, want 1 (the GET's)", live)
+	}
+	l.srv.Receive(l, sim.Time(300*time.Second), 2, &post) // expires both entries
+	if live := len(l.srv.rich) - len(l.srv.richFree); live != 0 {
+		t.Errorf("%d cached answers with options or payload after EXCHANGE_LIFETIME, want 0", live)
+	}
+}
+
+// captureEnv is the loop's ServerEnv with Send captured instead of put on
+// the wire.
+type captureEnv struct {
+	*loop
+	sent func(m *Message)
+}
+
+func (e *captureEnv) Send(to Peer, m *Message, ref uint64) { e.sent(m) }
