@@ -65,16 +65,27 @@ type ClientEnv interface {
 // piggybacked and separate responses (§5.2), block-wise transfers
 // (RFC 7959) and observations (RFC 7641). It is a plain struct driven by
 // its methods; every method takes the environment to answer through.
+//
+// A fleet holds one Client per device, so what a plain request needs is
+// kept in 152 bytes and the rest out of line: the NSTART queue, awaited
+// responses and observations (extra) and block-wise state (blk), each
+// allocated when first needed.
 type Client struct {
 	p      *Params
 	rng    *sim.Stream
-	mid    uint16
-	tok    uint32
 	timer  sim.Time // the time last asked of SetTimer, 0 for none
-	recent [4]uint16
+	tok    uint32
+	mid    uint16
 	nrec   uint8
+	recent [4]uint16
 
 	cur   exchange
+	extra *clientExtra
+	blk   *transfer // block-wise state of the slot's request, reused
+}
+
+// clientExtra is the part of a Client that plain requests never touch.
+type clientExtra struct {
 	queue []queued // FIFO; queue[qhead:] wait for the slot
 	qhead int
 	waits []wait        // requests whose response may still come
@@ -83,14 +94,21 @@ type Client struct {
 
 // exchange is the request holding the NSTART slot.
 type exchange struct {
-	req      Request
-	msg      Message // the message on the air (current block)
+	msg      Message // the message on the air (current block); its Type says CON or NON
+	ref      uint64  // the request's Ref
 	deadline sim.Time
 	timeout  time.Duration
 	tx       uint8 // transmissions of msg so far
 	active   bool
+	blockwise bool  // c.blk holds this request's block-wise state
 	obs      int16 // observation this request registers, or -1
-	body     []byte
+}
+
+// transfer is the block-wise state of the slot's request (RFC 7959).
+type transfer struct {
+	opts    Options // the request's own options, which every Block1 request repeats
+	payload []byte  // the whole request body (Block1)
+	body    []byte  // the response body received so far (Block2)
 }
 
 // queued is a request waiting for the slot; obs ≥ 0 marks the registration
@@ -134,7 +152,28 @@ func (c *Client) Init(p *Params, rng *sim.Stream) {
 func (c *Client) Busy() bool { return c.cur.active }
 
 // Queued is the number of requests waiting for the slot.
-func (c *Client) Queued() int { return len(c.queue) - c.qhead }
+func (c *Client) Queued() int {
+	if c.extra == nil {
+		return 0
+	}
+	return len(c.extra.queue) - c.extra.qhead
+}
+
+// more returns the client's out-of-line part, making it on first use.
+func (c *Client) more() *clientExtra {
+	if c.extra == nil {
+		c.extra = &clientExtra{}
+	}
+	return c.extra
+}
+
+// observations returns the client's observations (nil for none).
+func (c *Client) observations() []observation {
+	if c.extra == nil {
+		return nil
+	}
+	return c.extra.obs
+}
 
 // Do starts request r, or queues it while another holds the slot.
 func (c *Client) Do(env ClientEnv, now sim.Time, r Request) {
@@ -148,10 +187,11 @@ func (c *Client) do(env ClientEnv, now sim.Time, r Request, obs int16) {
 			env.Failed(r.Ref, QueueFull)
 			return
 		}
-		if c.qhead > 0 && c.qhead == len(c.queue) {
-			c.queue, c.qhead = c.queue[:0], 0
+		e := c.more()
+		if e.qhead > 0 && e.qhead == len(e.queue) {
+			e.queue, e.qhead = e.queue[:0], 0
 		}
-		c.queue = append(c.queue, queued{r, obs})
+		e.queue = append(e.queue, queued{r, obs})
 		return
 	}
 	c.start(env, now, r, obs)
@@ -160,8 +200,9 @@ func (c *Client) do(env ClientEnv, now sim.Time, r Request, obs int16) {
 // Observe registers an observation of the resource named by opts (its
 // Uri-Path and so on; read only) and returns its index.
 func (c *Client) Observe(env ClientEnv, now sim.Time, opts Options) int {
-	i := len(c.obs)
-	c.obs = append(c.obs, observation{opts: opts, token: c.newToken()})
+	e := c.more()
+	i := len(e.obs)
+	e.obs = append(e.obs, observation{opts: opts, token: c.newToken()})
 	c.register(env, now, int16(i))
 	c.arm(env)
 	return i
@@ -172,16 +213,16 @@ func (c *Client) Observe(env ClientEnv, now sim.Time, opts Options) int {
 // which ends it on the server (RFC 7641 §3.6). A registration already
 // queued or in flight still runs but does not re-establish it.
 func (c *Client) Cancel(env ClientEnv, now sim.Time, obs int) {
-	if obs < 0 || obs >= len(c.obs) {
+	if obs < 0 || obs >= len(c.observations()) {
 		return
 	}
-	o := &c.obs[obs]
+	o := &c.extra.obs[obs]
 	o.cancelled, o.registered, o.again = true, false, 0
 	c.arm(env)
 }
 
 func (c *Client) register(env ClientEnv, now sim.Time, i int16) {
-	o := &c.obs[i]
+	o := &c.extra.obs[i]
 	if o.pending || o.cancelled {
 		o.again = 0 // the pending registration's response plans the next one
 		return
@@ -206,13 +247,19 @@ func (c *Client) newMID() uint16 {
 // start puts r on the air in the slot.
 func (c *Client) start(env ClientEnv, now sim.Time, r Request, obs int16) {
 	x := &c.cur
-	*x = exchange{req: r, active: true, obs: obs}
+	*x = exchange{ref: r.Ref, active: true, obs: obs}
 	tok := c.newToken()
 	if obs >= 0 {
-		tok = c.obs[obs].token
+		tok = c.extra.obs[obs].token
 	}
-	x.msg = Message{Code: r.Code, Token: tok, Options: r.Options, Payload: r.Payload}
+	typ := NON
+	if r.Confirmable {
+		typ = CON
+	}
+	x.msg = Message{Type: typ, Code: r.Code, Token: tok, Options: r.Options, Payload: r.Payload}
 	if len(r.Payload) > c.p.BlockSize {
+		t := c.transfer()
+		t.opts, t.payload = r.Options, r.Payload
 		c.setBlock1(0)
 	}
 	if r.Code == GET && c.p.BlockSize < 1<<(MaxSZX+4) && !r.Options.Has(Block2) {
@@ -228,29 +275,50 @@ func (c *Client) start(env ClientEnv, now sim.Time, r Request, obs int16) {
 	c.transmit(env, now)
 }
 
+// transfer returns the block-wise state, emptied, for the slot's request.
+func (c *Client) transfer() *transfer {
+	if c.blk == nil {
+		c.blk = &transfer{}
+	}
+	c.cur.blockwise = true
+	*c.blk = transfer{body: c.blk.body[:0]}
+	return c.blk
+}
+
+// received is the response body of the slot's block-wise transfer so far.
+func (c *Client) received() []byte {
+	if !c.cur.blockwise {
+		return nil
+	}
+	return c.blk.body
+}
+
 // setBlock1 makes x.msg carry block num of the request body.
 func (c *Client) setBlock1(num uint32) {
-	x := &c.cur
+	x, t := &c.cur, c.blk
 	size := c.p.BlockSize
 	szx, _ := BlockSZX(size)
 	off := int(num) * size
-	end := min(off+size, len(x.req.Payload))
-	opts := make(Options, 0, len(x.req.Options)+2)
-	opts = append(opts, x.req.Options...)
-	_ = opts.SetBlock1(Block{Num: num, More: end < len(x.req.Payload), SZX: szx})
+	end := min(off+size, len(t.payload))
+	opts := make(Options, 0, len(t.opts)+2)
+	opts = append(opts, t.opts...)
+	_ = opts.SetBlock1(Block{Num: num, More: end < len(t.payload), SZX: szx})
 	if num == 0 {
-		opts.SetSize1(uint32(len(x.req.Payload)))
+		opts.SetSize1(uint32(len(t.payload)))
 	}
 	x.msg.Options = opts
-	x.msg.Payload = x.req.Payload[off:end]
+	x.msg.Payload = t.payload[off:end]
 }
 
-// setBlock2 makes x.msg ask for block num of the response.
+// setBlock2 makes x.msg, the GET that brought block num−1, ask for block
+// num of the response.
 func (c *Client) setBlock2(num uint32, szx uint8) {
 	x := &c.cur
-	opts := make(Options, 0, len(x.req.Options)+1)
-	opts = append(opts, x.req.Options...)
+	opts := make(Options, 0, len(x.msg.Options)+1)
+	opts = append(opts, x.msg.Options...)
 	opts.Del(Observe) // later blocks are plain GETs (RFC 7959 §2.6)
+	opts.Del(Block1)  // after a Block1 body, only the response's blocks are asked for
+	opts.Del(Size1)
 	_ = opts.SetBlock2(Block{Num: num, SZX: szx})
 	x.msg.Options = opts
 	x.msg.Payload = nil
@@ -261,17 +329,15 @@ func (c *Client) transmit(env ClientEnv, now sim.Time) {
 	x := &c.cur
 	x.msg.MessageID = c.newMID()
 	x.tx = 1
-	if x.req.Confirmable {
-		x.msg.Type = CON
+	if x.msg.Type == CON {
 		x.timeout = c.p.initialTimeout(c.rng.Float64())
 	} else {
 		// A NON awaiting its response is outstanding too (RFC 7252 §4.7):
 		// it keeps the slot, which also carries a block-wise transfer on.
-		x.msg.Type = NON
 		x.timeout = c.p.NonResponseTimeout()
 	}
 	x.deadline = now.Add(x.timeout)
-	env.Send(&x.msg, x.ref())
+	env.Send(&x.msg, x.ref)
 }
 
 // expireNON ends the slot's NON request whose response did not come in
@@ -279,36 +345,40 @@ func (c *Client) transmit(env ClientEnv, now sim.Time) {
 // the request was block-wise: a transfer cannot go on outside the slot.
 func (c *Client) expireNON(env ClientEnv, now sim.Time) {
 	x := &c.cur
-	if _, ok := x.msg.Options.Block1(); ok || len(x.body) > 0 {
+	if _, ok := x.msg.Options.Block1(); ok || len(c.received()) > 0 {
 		c.failCur(env, now, BlockwiseFailed)
 		return
 	}
-	c.addWait(now, x.msg.Token, x.req.Ref, false, x.obs, c.p.NonLifetime())
+	c.addWait(now, x.msg.Token, x.ref, false, x.obs, c.p.NonLifetime())
 	c.finish(env, now)
 }
 
-func (x *exchange) ref() uint64 { return x.req.Ref }
-
 func (c *Client) addWait(now sim.Time, tok Token, ref uint64, con bool, obs int16, life time.Duration) {
-	for i := range c.waits {
-		if c.waits[i].token == tok {
-			c.waits[i] = wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs}
+	e := c.more()
+	w := wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs}
+	for i := range e.waits {
+		if e.waits[i].token == tok {
+			e.waits[i] = w
 			return
 		}
 	}
-	c.waits = append(c.waits, wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs})
+	e.waits = append(e.waits, w)
 }
 
 // next gives the free slot to the first queued request.
 func (c *Client) next(env ClientEnv, now sim.Time) {
-	for !c.cur.active && c.qhead < len(c.queue) {
-		q := c.queue[c.qhead]
-		c.queue[c.qhead] = queued{}
-		c.qhead++
+	e := c.extra
+	if e == nil {
+		return
+	}
+	for !c.cur.active && e.qhead < len(e.queue) {
+		q := e.queue[e.qhead]
+		e.queue[e.qhead] = queued{}
+		e.qhead++
 		c.start(env, now, q.r, q.obs)
 	}
-	if c.qhead == len(c.queue) {
-		c.queue, c.qhead = c.queue[:0], 0
+	if e.qhead == len(e.queue) {
+		e.queue, e.qhead = e.queue[:0], 0
 	}
 }
 
@@ -337,7 +407,7 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 		}
 		if m.Code == Empty {
 			// Separate response to come (§5.2.2); the slot is free.
-			c.addWait(now, x.msg.Token, x.req.Ref, true, x.obs, c.p.ExchangeLifetime())
+			c.addWait(now, x.msg.Token, x.ref, true, x.obs, c.p.ExchangeLifetime())
 			c.finish(env, now)
 			return
 		}
@@ -401,8 +471,11 @@ func (c *Client) expected(tok Token) bool {
 	if c.cur.active && c.cur.msg.Token == tok {
 		return true
 	}
-	for i := range c.waits {
-		if c.waits[i].token == tok {
+	if c.extra == nil {
+		return false
+	}
+	for i := range c.extra.waits {
+		if c.extra.waits[i].token == tok {
 			return true
 		}
 	}
@@ -411,8 +484,9 @@ func (c *Client) expected(tok Token) bool {
 
 // observing returns the registered observation with token tok, or -1.
 func (c *Client) observing(tok Token) int {
-	for i := range c.obs {
-		if c.obs[i].registered && c.obs[i].token == tok {
+	obs := c.observations()
+	for i := range obs {
+		if obs[i].registered && obs[i].token == tok {
 			return i
 		}
 	}
@@ -422,12 +496,16 @@ func (c *Client) observing(tok Token) int {
 // separate handles a response matched by token to a waiting request or an
 // observation.
 func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
-	for i := range c.waits {
-		w := c.waits[i]
+	e := c.extra
+	if e == nil {
+		return
+	}
+	for i := range e.waits {
+		w := e.waits[i]
 		if w.token != m.Token {
 			continue
 		}
-		c.waits = append(c.waits[:i], c.waits[i+1:]...)
+		e.waits = append(e.waits[:i], e.waits[i+1:]...)
 		if w.obs >= 0 {
 			c.registered(env, now, w.obs, m)
 		}
@@ -461,11 +539,18 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 		}
 	}
 	if b2, ok := m.Options.Block2(); ok && m.Code.Class() == 2 {
-		if b2.Offset() != len(x.body) {
+		if b2.Offset() != len(c.received()) {
 			c.failCur(env, now, BlockwiseFailed)
 			return
 		}
-		x.body = append(x.body, m.Payload...)
+		if !x.blockwise {
+			if !b2.More {
+				c.done(env, now, m) // the whole representation in one block
+				return
+			}
+			c.transfer()
+		}
+		c.blk.body = append(c.blk.body, m.Payload...)
 		if b2.More {
 			if x.obs >= 0 && b2.Num == 0 {
 				c.registered(env, now, x.obs, m)
@@ -475,7 +560,7 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 			return
 		}
 		whole := *m
-		whole.Payload = x.body
+		whole.Payload = c.blk.body
 		c.done(env, now, &whole)
 		return
 	}
@@ -485,7 +570,7 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 // done delivers the slot's final response and frees the slot.
 func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
-	ref, obs := x.req.Ref, x.obs
+	ref, obs := x.ref, x.obs
 	c.cur = exchange{obs: -1}
 	if obs >= 0 {
 		c.registered(env, now, obs, m)
@@ -497,7 +582,7 @@ func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 }
 
 func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
-	ref, obs := c.cur.req.Ref, c.cur.obs
+	ref, obs := c.cur.ref, c.cur.obs
 	c.cur = exchange{obs: -1}
 	if obs >= 0 {
 		c.lost(now, obs)
@@ -509,7 +594,7 @@ func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
 
 // registered records the response to a registration request.
 func (c *Client) registered(env ClientEnv, now sim.Time, i int16, m *Message) {
-	o := &c.obs[i]
+	o := &c.extra.obs[i]
 	o.pending = false
 	if o.cancelled {
 		return
@@ -533,7 +618,7 @@ func (c *Client) registered(env ClientEnv, now sim.Time, i int16, m *Message) {
 
 // notification handles a notification of a registered observation.
 func (c *Client) notification(env ClientEnv, now sim.Time, i int16, m *Message) {
-	o := &c.obs[i]
+	o := &c.extra.obs[i]
 	v, ok := m.Options.Observe()
 	if !ok || m.Code.Class() != 2 {
 		// An error or a final response ends the observation (RFC 7641 §3.2).
@@ -553,7 +638,7 @@ func (c *Client) notification(env ClientEnv, now sim.Time, i int16, m *Message) 
 
 // lost forgets a registration and plans the next one.
 func (c *Client) lost(now sim.Time, i int16) {
-	o := &c.obs[i]
+	o := &c.extra.obs[i]
 	o.registered, o.pending = false, false
 	if !o.cancelled {
 		o.again = now.Add(max(c.p.Reregister, time.Second))
@@ -582,31 +667,39 @@ func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 			x.tx++
 			x.timeout *= 2
 			x.deadline = now.Add(x.timeout)
-			env.Send(&x.msg, x.ref())
+			env.Send(&x.msg, x.ref)
 		}
 	}
-	for i := 0; i < len(c.waits); {
-		w := c.waits[i]
+	if e := c.extra; e != nil {
+		c.expireWaits(env, now, e)
+	}
+	c.arm(env)
+}
+
+// expireWaits gives up awaited responses whose time is over and registers
+// observations again when planned.
+func (c *Client) expireWaits(env ClientEnv, now sim.Time, e *clientExtra) {
+	for i := 0; i < len(e.waits); {
+		w := e.waits[i]
 		if w.deadline > now {
 			i++
 			continue
 		}
-		c.waits = append(c.waits[:i], c.waits[i+1:]...)
+		e.waits = append(e.waits[:i], e.waits[i+1:]...)
 		switch {
-		case w.obs >= 0 && c.obs[w.obs].registered:
-			c.obs[w.obs].pending = false // the earlier registration still holds
+		case w.obs >= 0 && e.obs[w.obs].registered:
+			e.obs[w.obs].pending = false // the earlier registration still holds
 		case w.obs >= 0:
 			c.lost(now, w.obs)
 		case w.con:
 			env.Failed(w.ref, ResponseLost)
 		}
 	}
-	for i := range c.obs {
-		if o := &c.obs[i]; o.again != 0 && o.again <= now {
+	for i := range e.obs {
+		if o := &e.obs[i]; o.again != 0 && o.again <= now {
 			c.register(env, now, int16(i)) // the current registration stays valid meanwhile
 		}
 	}
-	c.arm(env)
 }
 
 // arm asks the environment for the earliest time the client must act.
@@ -620,11 +713,13 @@ func (c *Client) arm(env ClientEnv) {
 	if c.cur.active {
 		earlier(c.cur.deadline)
 	}
-	for i := range c.waits {
-		earlier(c.waits[i].deadline)
-	}
-	for i := range c.obs {
-		earlier(c.obs[i].again)
+	if e := c.extra; e != nil {
+		for i := range e.waits {
+			earlier(e.waits[i].deadline)
+		}
+		for i := range e.obs {
+			earlier(e.obs[i].again)
+		}
 	}
 	if at != c.timer {
 		c.timer = at

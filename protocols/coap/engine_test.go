@@ -529,7 +529,7 @@ func TestReorderedNotification(t *testing.T) {
 	obs.c.Observe(obs, 0, pathOpts("/a"))
 	l.srv.SetResource("/a", nil)
 	l.run(sim.Time(time.Second))
-	tok := obs.c.obs[0].token
+	tok := obs.c.extra.obs[0].token
 	for _, v := range []uint32{10, 12, 11} {
 		m := Message{Type: NON, Code: Content, MessageID: uint16(100 + v), Token: tok}
 		m.Options.SetObserve(v)
