@@ -94,14 +94,14 @@ type clientExtra struct {
 
 // exchange is the request holding the NSTART slot.
 type exchange struct {
-	msg      Message // the message on the air (current block); its Type says CON or NON
-	ref      uint64  // the request's Ref
-	deadline sim.Time
-	timeout  time.Duration
-	tx       uint8 // transmissions of msg so far
-	active   bool
+	msg       Message // the message on the air (current block); its Type says CON or NON
+	ref       uint64  // the request's Ref
+	deadline  sim.Time
+	timeout   time.Duration
+	tx        uint8 // transmissions of msg so far
+	active    bool
 	blockwise bool  // c.blk holds this request's block-wise state
-	obs      int16 // observation this request registers, or -1
+	obs       int16 // observation this request registers, or -1
 }
 
 // transfer is the block-wise state of the slot's request (RFC 7959).
