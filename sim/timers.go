@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -98,6 +99,14 @@ func (t *Timers) Add(h Handler, kind int32, arg uint64) TimerID {
 	t.ev = append(t.ev, EventID{})
 	t.dst = append(t.dst, timerDst{h: h, kind: kind, arg: arg})
 	return id
+}
+
+// Grow reserves room for n more timers, so that a model that knows how
+// many it will Add does not copy the table as it grows.
+func (t *Timers) Grow(n int) {
+	t.st = slices.Grow(t.st, n)
+	t.ev = slices.Grow(t.ev, n)
+	t.dst = slices.Grow(t.dst, n)
 }
 
 // Set makes timer id fire at at, replacing its earlier setting; at = 0

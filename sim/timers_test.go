@@ -194,3 +194,17 @@ func TestTimersSteadyStateAllocateNothing(t *testing.T) {
 		t.Errorf("%v allocations per round; want 0", a)
 	}
 }
+
+// TestTimersGrow: after Grow(n), adding n timers allocates nothing.
+func TestTimersGrow(t *testing.T) {
+	ts := NewTimers(NewKernel(), 16*time.Millisecond)
+	c := &counter{}
+	ts.Grow(2000)
+	if a := testing.AllocsPerRun(1, func() { // runs twice: 2000 timers
+		for range 1000 {
+			ts.Add(c, 0, 0)
+		}
+	}); a != 0 {
+		t.Errorf("%v allocations adding 2000 timers after Grow(2000); want 0", a)
+	}
+}

@@ -106,9 +106,12 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	for _, name := range config.SortedKeys(exp.Links) {
 		links[name] = linkParams(exp.Links[name])
 	}
-	total := 0
+	total, coapDevices := 0, 0
 	for _, g := range exp.Devices {
 		total += g.Count
+		if g.Protocol == config.ProtoCoAP {
+			coapDevices += g.Count
+		}
 	}
 	for _, g := range exp.Gateways {
 		total += g.Count
@@ -119,6 +122,7 @@ func Build(exp *config.Experiment, opts Options) (*World, error) {
 	w.nodes = slices.Grow(w.nodes, nodes)
 	w.rowOrder = make([]network.NodeID, 0, nodes)
 	w.K.Grow(total + 64)
+	w.timers.Grow(coapDevices) // one retransmission timer per CoAP client
 
 	w.udp = &udpSink{w: w}
 	addServer := func(name, kind, class string) {
