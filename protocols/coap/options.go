@@ -329,6 +329,10 @@ func (os Options) Uint(n OptionNumber) (v uint32, ok bool) {
 
 // Add inserts o after any options with the same number.
 func (os *Options) Add(o Option) {
+	if n := len(*os); n == 0 || (*os)[n-1].Number <= o.Number {
+		os.insert(n, o) // in order, as options are usually built: no scan
+		return
+	}
 	_, j := os.span(o.Number)
 	os.insert(j, o)
 }
