@@ -1,6 +1,10 @@
 package coap
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/iotsim/iotsim/sim"
+)
 
 // telemetry is a CON POST /telemetry with a 2-byte token, Content-Format
 // and a 64-byte payload: the typical device report.
@@ -81,5 +85,52 @@ func BenchmarkParseInto(b *testing.B) {
 		if err := ParseInto(&m, wire); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// nopClientEnv is a ClientEnv that drops everything.
+type nopClientEnv struct{ sent int }
+
+func (e *nopClientEnv) Send(m *Message, ref uint64)                  { e.sent++ }
+func (e *nopClientEnv) SetTimer(at sim.Time)                         {}
+func (e *nopClientEnv) Response(ref uint64, m *Message)              {}
+func (e *nopClientEnv) Failed(ref uint64, f Failure)                 {}
+func (e *nopClientEnv) Notification(obs int, m *Message, fresh bool) {}
+
+// TestClientAcksAllocateNothing: once an observation is registered, a
+// client acknowledging CON notifications (and resetting unknown ones)
+// allocates nothing per message.
+func TestClientAcksAllocateNothing(t *testing.T) {
+	p := DefaultParams()
+	rng := sim.NewStream(1, "c", "coap")
+	var c Client
+	c.Init(&p, &rng)
+	env := &nopClientEnv{}
+	var o Options
+	o.SetPath("/alerts")
+	c.Observe(env, 0, o)
+	reg := c.cur.msg
+	resp := Message{Type: ACK, Code: Content, MessageID: reg.MessageID, Token: reg.Token}
+	resp.Options.SetObserve(1)
+	c.Receive(env, 0, &resp)
+	if c.extra.obs[0].registered != true {
+		t.Fatal("observation not registered")
+	}
+	note := Message{Type: CON, Code: Content, Token: reg.Token, Options: make(Options, 0, 1)}
+	stray := Message{Type: CON, Code: Content, Token: Uint64Token(99, 2)}
+	seq := uint32(1)
+	before := env.sent
+	if a := testing.AllocsPerRun(100, func() {
+		seq++
+		note.MessageID = uint16(seq)
+		note.Options.SetObserve(seq)
+		c.Receive(env, sim.Time(seq), &note) // ACKed
+		stray.MessageID = uint16(seq + 30000)
+		c.Receive(env, sim.Time(seq), &stray) // Reset
+	}); a != 0 {
+		t.Errorf("%v allocations per notification and Reset; want 0", a)
+	}
+	if env.sent-before != 2*101 {
+		t.Errorf("%d messages sent for 101 rounds; want an ACK and a Reset each", env.sent-before)
 	}
 }

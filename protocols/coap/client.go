@@ -90,6 +90,7 @@ type clientExtra struct {
 	qhead int
 	waits []wait        // requests whose response may still come
 	obs   []observation // observations, by the index Observe returned
+	ctl   Message       // scratch: the client's own ACK or Reset being sent
 }
 
 // exchange is the request holding the NSTART slot.
@@ -418,22 +419,20 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 	case CON, NON:
 		if !m.Code.IsResponse() {
 			// Requests and pings to a client, and empty NONs: Reset.
-			env.Send(&Message{Type: RST, MessageID: m.MessageID}, 0)
+			c.sendEmpty(env, RST, m.MessageID)
 			return
 		}
 		if m.Type == CON && c.seen(m.MessageID) {
-			ack := NewEmpty(ACK, m.MessageID)
-			env.Send(&ack, 0) // our ACK was lost: acknowledge again, deliver once
+			c.sendEmpty(env, ACK, m.MessageID) // our ACK was lost: acknowledge again, deliver once
 			return
 		}
 		if !c.expected(m.Token) {
-			env.Send(&Message{Type: RST, MessageID: m.MessageID}, 0)
+			c.sendEmpty(env, RST, m.MessageID)
 			return
 		}
 		if m.Type == CON {
 			c.remember(m.MessageID)
-			ack := NewEmpty(ACK, m.MessageID)
-			env.Send(&ack, 0)
+			c.sendEmpty(env, ACK, m.MessageID)
 		}
 		if i := c.observing(m.Token); i >= 0 {
 			// A notification, even while a re-registration is under way
@@ -447,6 +446,15 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 		}
 		c.separate(env, now, m)
 	}
+}
+
+// sendEmpty sends the client's own ACK or Reset from a message kept out of
+// line: the address of a local handed to env would escape, one allocation
+// per message.
+func (c *Client) sendEmpty(env ClientEnv, t Type, mid uint16) {
+	e := c.more()
+	e.ctl = NewEmpty(t, mid)
+	env.Send(&e.ctl, 0)
 }
 
 func (c *Client) seen(mid uint16) bool {
