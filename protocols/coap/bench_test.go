@@ -134,3 +134,40 @@ func TestClientAcksAllocateNothing(t *testing.T) {
 		t.Errorf("%d messages sent for 101 rounds; want an ACK and a Reset each", env.sent-before)
 	}
 }
+
+// nopServerEnv is a ServerEnv that drops everything.
+type nopServerEnv struct{ sent int }
+
+func (e *nopServerEnv) Send(to Peer, m *Message, ref uint64)        { e.sent++ }
+func (e *nopServerEnv) After(at sim.Time, key uint64)               {}
+func (e *nopServerEnv) Delivered(from Peer, req *Message, dup bool) {}
+func (e *nopServerEnv) Notifying(to Peer, path string) uint64       { return 0 }
+func (e *nopServerEnv) NotifyDone(ref uint64, ok bool)              {}
+
+// TestNotifyAllocations: a change notifies every observer with one shared
+// Observe option, not one allocation per observer.
+func TestNotifyAllocations(t *testing.T) {
+	p := DefaultParams()
+	rng := sim.NewStream(1, "s", "coap")
+	s := NewServer(ServerConfig{Params: &p, Dedup: true}, &rng)
+	env := &nopServerEnv{}
+	s.SetResource("/alerts", nil)
+	const observers = 50
+	for peer := Peer(1); peer <= observers; peer++ {
+		m := Message{Type: CON, Code: GET, MessageID: 1, Token: Uint64Token(uint64(peer), 2)}
+		m.Options.SetPath("/alerts")
+		m.Options.SetObserve(ObserveRegister)
+		s.Receive(env, 0, peer, &m)
+	}
+	if n := s.Observers("/alerts"); n != observers {
+		t.Fatalf("%d observers, want %d", n, observers)
+	}
+	payload := []byte("alarm")
+	before := env.sent
+	if a := testing.AllocsPerRun(20, func() { s.Change(env, 0, "/alerts", payload) }); a > 2 {
+		t.Errorf("%v allocations to notify %d observers; want at most 2", a, observers)
+	}
+	if got := env.sent - before; got != 21*observers {
+		t.Errorf("%d notifications sent, want %d", got, 21*observers)
+	}
+}

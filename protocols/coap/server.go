@@ -580,12 +580,17 @@ func (s *Server) removeObserver(env ServerEnv, r *resource, p Peer, tok Token) {
 
 // notify sends the new state of r to its observers (RFC 7641 §4.2).
 func (s *Server) notify(env ServerEnv, now sim.Time, path string, r *resource) {
+	if len(r.observers) == 0 {
+		return
+	}
+	// One Observe option for all observers: messages only read their
+	// options, so the notifications share it.
+	opts := make(Options, 0, 1)
+	opts.SetObserve(r.seq)
 	for i := range r.observers {
 		o := &r.observers[i]
 		ref := env.Notifying(o.peer, path)
-		m := Message{Code: Content, Token: o.token, MessageID: s.newMID()}
-		m.Options.SetObserve(r.seq)
-		m.Payload = r.payload
+		m := Message{Code: Content, Token: o.token, MessageID: s.newMID(), Options: opts, Payload: r.payload}
 		s.stats.NotificationsSent++
 		if !s.cfg.NotifyCON {
 			m.Type = NON
