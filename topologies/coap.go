@@ -41,7 +41,10 @@ type coapWire struct {
 }
 
 // send puts a copy of m on the network from src to dst; ref is the
-// tracked message's MsgRef+1, or 0.
+// tracked message's MsgRef+1, or 0. The copy shares m's option and payload
+// storage, which the engines never modify once sent (see coap.ServerEnv):
+// copying them would cost an allocation per request, as the server keeps
+// request payloads as resource representations.
 func (c *coapWire) send(src, dst network.NodeID, m *coap.Message, ref uint64) {
 	body := c.bodies.get()
 	*body = *m

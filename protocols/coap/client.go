@@ -38,8 +38,11 @@ func (f Failure) String() string {
 	return "Failure(?)"
 }
 
-// ClientEnv is what a Client needs from its surroundings. Messages handed
-// to it are valid only during the call.
+// ClientEnv is what a Client needs from its surroundings. A Message handed
+// to it is valid only during the call (the client reuses the value and,
+// for a block-wise response, the payload); the storage the Options and
+// Payload handed to Send refer to is never modified later, so an
+// environment may keep referring to them while the message is in flight.
 type ClientEnv interface {
 	// Send transmits m to the server. ref is the request's Ref for every
 	// transmission of a request (retransmissions and blocks included) and

@@ -28,8 +28,11 @@ type ServerConfig struct {
 	NotifyCON bool
 }
 
-// ServerEnv is what a Server needs from its surroundings. Messages handed
-// to it are valid only during the call.
+// ServerEnv is what a Server needs from its surroundings. A Message handed
+// to it is valid only during the call (the server reuses the value), but
+// the storage its Options and Payload refer to is never modified later:
+// an environment may copy the value and keep referring to them, as the
+// simulator does while the message is in flight.
 type ServerEnv interface {
 	// Send transmits m to peer to; ref is the notification's reference
 	// (from Notifying) and 0 for everything else.
@@ -218,7 +221,9 @@ func (s *Server) Reject(env ServerEnv, from Peer, err *ParseError) {
 	}
 }
 
-// Receive handles a message from peer from.
+// Receive handles a message from peer from. The server may keep m's
+// payload (as a resource's representation), so the caller must not modify
+// it afterwards; the Message value itself is not kept.
 func (s *Server) Receive(env ServerEnv, now sim.Time, from Peer, m *Message) {
 	s.expire(now)
 	switch m.Type {
