@@ -75,21 +75,40 @@ func WriteSummaryFile(dir string, runs []output.RunInfo) error {
 }
 
 // EnsureSummary writes summary.parquet into output folder dir when it has
-// none or one that covers a different set of runs, and reports whether it
-// wrote: a sharded sweep's shards write no summary, so `iotsim report`
+// none or one whose figures differ from those of runs (a different set of
+// runs, even of the same size), and reports whether it wrote: a sharded sweep's shards write no summary, so `iotsim report`
 // makes it once they are all in.
 func EnsureSummary(dir string, runs []output.RunInfo) (bool, error) {
 	if len(runs) == 0 {
 		return false, nil
 	}
-	if points, err := output.ReadSummary(output.SummaryPath(dir)); err == nil {
-		n := 0
-		for _, p := range points {
-			n += int(p.Replications)
+	want := Summarise(runs)
+	if have, err := output.ReadSummary(output.SummaryPath(dir)); err == nil && sameFigures(have, want) {
+		return false, nil
+	}
+	return true, output.WriteSummary(output.SummaryPath(dir), want)
+}
+
+// sameFigures reports whether two summaries have the same points,
+// replication counts and metric figures (NaN equal to NaN). Parameters are
+// left out: they follow from the points of one experiment, and values read
+// back from Parquet may differ in Go type from the ones written.
+func sameFigures(a, b []output.PointSummary) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	same := func(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+	for i := range a {
+		p, q := &a[i], &b[i]
+		if p.Point != q.Point || p.Replications != q.Replications || len(p.Metrics) != len(q.Metrics) {
+			return false
 		}
-		if n == len(runs) {
-			return false, nil
+		for j := range p.Metrics {
+			m, n := p.Metrics[j], q.Metrics[j]
+			if m.N != n.N || !same(m.Mean, n.Mean) || !same(m.Low, n.Low) || !same(m.High, n.High) {
+				return false
+			}
 		}
 	}
-	return true, WriteSummaryFile(dir, runs)
+	return true
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/iotsim/iotsim/experiments/output"
@@ -70,6 +71,37 @@ func TestSummaryFile(t *testing.T) {
 		}
 		if len(p.Params) != 2 {
 			t.Errorf("point %d params %v", p.Point, p.Params)
+		}
+	}
+}
+
+// TestEnsureSummary: an up-to-date summary is left alone; one made from a
+// different set of runs of the same size is rewritten (a count of runs
+// cannot tell them apart).
+func TestEnsureSummary(t *testing.T) {
+	dir, res := execute(t, sweepExperiment, 2)
+	var runs []output.RunInfo
+	for _, r := range res {
+		runs = append(runs, r.Info)
+	}
+	other := slices.Clone(runs)
+	other[0].DeliveryRatio /= 2 // another replication in its place
+	for i, step := range []struct {
+		runs  []output.RunInfo
+		wrote bool
+	}{
+		{runs, false},  // written by the run itself, up to date
+		{other, true},  // same count, other figures
+		{other, false}, // up to date again
+		{runs, true},
+	} {
+		wrote, err := EnsureSummary(dir, step.runs)
+		if err != nil || wrote != step.wrote {
+			t.Fatalf("step %d: wrote %v (%v); want %v", i, wrote, err, step.wrote)
+		}
+		got, err := output.ReadSummary(filepath.Join(dir, "summary.parquet"))
+		if err != nil || !sameFigures(got, Summarise(step.runs)) {
+			t.Fatalf("step %d: summary does not match its runs (%v)", i, err)
 		}
 	}
 }
