@@ -74,11 +74,15 @@ type Stats struct {
 }
 
 type node struct {
-	name     string
-	class    string
 	up, down link.Direction
 	ep       Endpoint
 	stats    Stats
+}
+
+// nodeLabel is what names a node: kept apart from the node records, which
+// the packets' hops touch, to keep those small.
+type nodeLabel struct {
+	name, class string
 }
 
 // Network is the set of nodes and the packets travelling between them. It
@@ -88,6 +92,7 @@ type Network struct {
 	seed  uint64
 	obs   Observer
 	nodes []node
+	label []nodeLabel // by node id
 	// The tree is kept apart from the (large) node records so that routing
 	// decisions touch a few compact, cache-resident arrays.
 	parent []NodeID
@@ -115,7 +120,7 @@ func (n *Network) SetDropFilter(f func(p *Packet) bool) { n.drop = f }
 // New returns a network with only the core node. Link randomness is derived
 // from seed and each node's name.
 func New(k *sim.Kernel, seed uint64, obs Observer) *Network {
-	return &Network{k: k, seed: seed, obs: obs, nodes: []node{{name: "core"}}, parent: []NodeID{Core}, depth: []uint8{0}}
+	return &Network{k: k, seed: seed, obs: obs, nodes: []node{{}}, label: []nodeLabel{{name: "core"}}, parent: []NodeID{Core}, depth: []uint8{0}}
 }
 
 // Grow reserves room for n more nodes.
@@ -124,6 +129,7 @@ func (n *Network) Grow(extra int) {
 		ns := make([]node, len(n.nodes), len(n.nodes)+extra)
 		copy(ns, n.nodes)
 		n.nodes = ns
+		n.label = append(make([]nodeLabel, 0, len(n.nodes)+extra), n.label...)
 		n.parent = append(make([]NodeID, 0, len(n.nodes)+extra), n.parent...)
 		n.depth = append(make([]uint8, 0, len(n.nodes)+extra), n.depth...)
 	}
@@ -135,11 +141,10 @@ func (n *Network) Grow(extra int) {
 func (n *Network) AddNode(name, class string, p *link.Params, parent NodeID) NodeID {
 	id := NodeID(len(n.nodes))
 	n.nodes = append(n.nodes, node{
-		name:  name,
-		class: class,
-		up:    link.NewDirection(p, n.seed, name+"/up"),
-		down:  link.NewDirection(p, n.seed, name+"/down"),
+		up:   link.NewDirection(p, n.seed, name+"/up"),
+		down: link.NewDirection(p, n.seed, name+"/down"),
 	})
+	n.label = append(n.label, nodeLabel{name, class})
 	n.parent = append(n.parent, parent)
 	n.depth = append(n.depth, n.depth[parent]+1)
 	return id
@@ -149,10 +154,10 @@ func (n *Network) AddNode(name, class string, p *link.Params, parent NodeID) Nod
 func (n *Network) Attach(id NodeID, ep Endpoint) { n.nodes[id].ep = ep }
 
 // Name is the node's name.
-func (n *Network) Name(id NodeID) string { return n.nodes[id].name }
+func (n *Network) Name(id NodeID) string { return n.label[id].name }
 
 // LinkClass is the class of the node's access link.
-func (n *Network) LinkClass(id NodeID) string { return n.nodes[id].class }
+func (n *Network) LinkClass(id NodeID) string { return n.label[id].class }
 
 // Parent is the node the access link of id leads to.
 func (n *Network) Parent(id NodeID) NodeID { return n.parent[id] }
