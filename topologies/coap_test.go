@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/iotsim/iotsim/models/network"
 
@@ -194,5 +195,13 @@ workload = { kind = "periodic", interval = "1h", payload = 10 }
 		if w.CoAP.Failures[coap.TimedOut] != 1 {
 			t.Errorf("dedup=%v: failures %v", dedup, w.CoAP.Failures)
 		}
+	}
+}
+
+// TestCoAPDeviceSize pins the layout the fleet benchmarks were measured
+// with: a device record of exactly four cache lines (see coapDevice).
+func TestCoAPDeviceSize(t *testing.T) {
+	if n := unsafe.Sizeof(coapDevice{}); n != 256 {
+		t.Errorf("coapDevice is %d bytes; keep it at 256 (or re-measure BenchmarkCoAPFleet100k)", n)
 	}
 }

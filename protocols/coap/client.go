@@ -70,17 +70,15 @@ type ClientEnv interface {
 // its methods; every method takes the environment to answer through.
 //
 // A fleet holds one Client per device, so what a plain request needs is
-// kept in 152 bytes and the rest out of line: the NSTART queue, awaited
-// responses and observations (extra) and block-wise state (blk), each
-// allocated when first needed.
+// kept in 144 bytes and the rest out of line: the NSTART queue, awaited
+// responses, observations and the ids of acknowledged CON responses
+// (extra) and block-wise state (blk), each allocated when first needed.
 type Client struct {
-	p      *Params
-	rng    *sim.Stream
-	timer  sim.Time // the time last asked of SetTimer, 0 for none
-	tok    uint32
-	mid    uint16
-	nrec   uint8
-	recent [4]uint16
+	p     *Params
+	rng   *sim.Stream
+	timer sim.Time // the time last asked of SetTimer, 0 for none
+	tok   uint32
+	mid   uint16
 
 	cur   exchange
 	extra *clientExtra
@@ -94,6 +92,11 @@ type clientExtra struct {
 	waits []wait        // requests whose response may still come
 	obs   []observation // observations, by the index Observe returned
 	ctl   Message       // scratch: the client's own ACK or Reset being sent
+	// recent are the message ids of the last CON responses acknowledged,
+	// newest first (nrec of them): a repeat is acknowledged again and
+	// not delivered twice.
+	recent [4]uint16
+	nrec   uint8
 }
 
 // exchange is the request holding the NSTART slot.
@@ -461,8 +464,12 @@ func (c *Client) sendEmpty(env ClientEnv, t Type, mid uint16) {
 }
 
 func (c *Client) seen(mid uint16) bool {
-	for i := 0; i < int(c.nrec); i++ {
-		if c.recent[i] == mid {
+	e := c.extra
+	if e == nil {
+		return false
+	}
+	for i := 0; i < int(e.nrec); i++ {
+		if e.recent[i] == mid {
 			return true
 		}
 	}
@@ -470,10 +477,11 @@ func (c *Client) seen(mid uint16) bool {
 }
 
 func (c *Client) remember(mid uint16) {
-	copy(c.recent[1:], c.recent[:len(c.recent)-1])
-	c.recent[0] = mid
-	if int(c.nrec) < len(c.recent) {
-		c.nrec++
+	e := c.more()
+	copy(e.recent[1:], e.recent[:len(e.recent)-1])
+	e.recent[0] = mid
+	if int(e.nrec) < len(e.recent) {
+		e.nrec++
 	}
 }
 
