@@ -107,6 +107,7 @@ type exchange struct {
 	timeout   time.Duration
 	tx        uint8 // transmissions of msg so far
 	active    bool
+	acked     bool  // a CON answered with an empty ACK, its separate response awaited in the slot
 	blockwise bool  // c.blk holds this request's block-wise state
 	obs       int16 // observation this request registers, or -1
 }
@@ -191,6 +192,10 @@ func (c *Client) Do(env ClientEnv, now sim.Time, r Request) {
 func (c *Client) do(env ClientEnv, now sim.Time, r Request, obs int16) {
 	if c.cur.active {
 		if c.Queued() >= c.p.Queue {
+			if obs >= 0 {
+				c.refused(now, obs)
+				return
+			}
 			env.Failed(r.Ref, QueueFull)
 			return
 		}
@@ -239,6 +244,19 @@ func (c *Client) register(env ClientEnv, now sim.Time, i int16) {
 	opts = append(opts, o.opts...)
 	opts.SetObserve(ObserveRegister)
 	c.do(env, now, Request{Confirmable: true, Code: GET, Options: opts}, i)
+}
+
+// refused plans observation i's registration again after a full queue
+// turned it away or its response never came; a registration that still
+// holds stays.
+func (c *Client) refused(now sim.Time, i int16) {
+	o := &c.extra.obs[i]
+	if !o.registered {
+		c.lost(now, i)
+		return
+	}
+	o.pending = false
+	o.again = now.Add(max(c.p.Reregister, time.Second))
 }
 
 func (c *Client) newToken() Token {
@@ -292,6 +310,19 @@ func (c *Client) transfer() *transfer {
 	return c.blk
 }
 
+// release lets go of a finished transfer's request (the application's
+// storage) and of a large body buffer, which would otherwise stay with the
+// device for the rest of the run; t may be nil.
+func (t *transfer) release(used bool) {
+	if t == nil || !used {
+		return
+	}
+	t.opts, t.payload = nil, nil
+	if cap(t.body) > 4096 {
+		t.body = nil
+	}
+}
+
 // received is the response body of the slot's block-wise transfer so far.
 func (c *Client) received() []byte {
 	if !c.cur.blockwise {
@@ -335,7 +366,7 @@ func (c *Client) setBlock2(num uint32, szx uint8) {
 func (c *Client) transmit(env ClientEnv, now sim.Time) {
 	x := &c.cur
 	x.msg.MessageID = c.newMID()
-	x.tx = 1
+	x.tx, x.acked = 1, false
 	if x.msg.Type == CON {
 		x.timeout = c.p.initialTimeout(c.rng.Float64())
 	} else {
@@ -405,15 +436,23 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
 	switch m.Type {
 	case ACK, RST:
-		if !x.active || m.MessageID != x.msg.MessageID || (m.Type == ACK && x.msg.Type != CON) {
-			return // late or unknown: ignored (RFC 7252 §4.2)
+		if !x.active || x.acked || m.MessageID != x.msg.MessageID || (m.Type == ACK && x.msg.Type != CON) {
+			return // late, repeated or unknown: ignored (RFC 7252 §4.2)
 		}
 		if m.Type == RST {
 			c.failCur(env, now, WasReset) // a Reset may answer a NON too (§4.3)
 			return
 		}
 		if m.Code == Empty {
-			// Separate response to come (§5.2.2); the slot is free.
+			// Separate response to come (§5.2.2). The request is no longer
+			// outstanding (§4.7) and frees the slot — unless the response
+			// may go on block-wise (a GET, or a transfer under way): that
+			// continues from the response, so it keeps the slot until then.
+			if x.msg.Code == GET || x.blockwise {
+				x.acked = true
+				x.deadline = now.Add(c.p.ExchangeLifetime())
+				return
+			}
 			c.addWait(now, x.msg.Token, x.ref, true, x.obs, c.p.ExchangeLifetime())
 			c.finish(env, now)
 			return
@@ -444,6 +483,11 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 			// A notification, even while a re-registration is under way
 			// (RFC 7641 §3.3.1: the observation stays until replaced).
 			c.notification(env, now, int16(i), m)
+			if x.active && x.acked && x.obs == int16(i) {
+				// … and the separate response to that re-registration.
+				c.extra.obs[i].pending = false
+				c.finish(env, now)
+			}
 			return
 		}
 		if x.active && m.Token == x.msg.Token {
@@ -546,10 +590,14 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
 	if b, ok := x.msg.Options.Block1(); ok {
 		if m.Code == Continue && b.More {
-			if rb, ok := m.Options.Block1(); ok && rb.Num == b.Num {
+			rb, ok := m.Options.Block1()
+			if ok && rb.Num == b.Num {
 				c.setBlock1(b.Num + 1)
 				c.transmit(env, now)
 				return
+			}
+			if ok && rb.Num < b.Num {
+				return // a repeated answer to an earlier block (a duplicate NON): ignored (§4.5)
 			}
 		}
 		if m.Code == Continue {
@@ -558,6 +606,9 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 		}
 	}
 	if b2, ok := m.Options.Block2(); ok && m.Code.Class() == 2 {
+		if b2.More && b2.Offset() < len(c.received()) {
+			return // an earlier block again (a duplicate NON): ignored (§4.5)
+		}
 		if b2.Offset() != len(c.received()) {
 			c.failCur(env, now, BlockwiseFailed)
 			return
@@ -589,9 +640,12 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 // done delivers the slot's final response and frees the slot.
 func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
-	ref, obs := x.ref, x.obs
+	ref, obs, blockwise := x.ref, x.obs, x.blockwise
 	c.cur = exchange{obs: -1}
-	if obs >= 0 {
+	c.blk.release(blockwise)
+	if obs >= 0 && !blockwise {
+		// (A block-wise registration was recorded at its first block: the
+		// later blocks' responses carry no Observe, RFC 7959 §2.6.)
 		c.registered(env, now, obs, m)
 	}
 	if ref != 0 || obs < 0 {
@@ -602,10 +656,14 @@ func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 
 func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
 	ref, obs := c.cur.ref, c.cur.obs
+	c.blk.release(c.cur.blockwise)
 	c.cur = exchange{obs: -1}
-	if obs >= 0 {
+	switch {
+	case obs >= 0 && f == ResponseLost:
+		c.refused(now, obs) // an earlier registration still holds; plan the next
+	case obs >= 0:
 		c.lost(now, obs)
-	} else {
+	default:
 		env.Failed(ref, f)
 	}
 	c.next(env, now)
@@ -678,6 +736,8 @@ func (c *Client) OnTimer(env ClientEnv, now sim.Time) {
 	x := &c.cur
 	if x.active && x.deadline <= now {
 		switch {
+		case x.acked:
+			c.failCur(env, now, ResponseLost) // the separate response never came
 		case x.msg.Type == NON:
 			c.expireNON(env, now)
 		case int(x.tx) > c.p.MaxRetransmit:

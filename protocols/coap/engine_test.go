@@ -1000,3 +1000,102 @@ type captureEnv struct {
 }
 
 func (e *captureEnv) Send(to Peer, m *Message, ref uint64) { e.sent(m) }
+
+// TestBlockwiseEdgeCases: block-wise transfers with separate responses,
+// duplicated NON blocks, observations registered block-wise, and a
+// registration turned away by a full queue.
+func TestBlockwiseEdgeCases(t *testing.T) {
+	blockServer := func(processing time.Duration) *loop {
+		cfg := defaultServer()
+		sp := DefaultParams()
+		sp.BlockSize = 64
+		cfg.Params = &sp
+		cfg.Processing = processing
+		l := newLoop(t, cfg)
+		l.srv.SetResource("/big", make([]byte, 200))
+		return l
+	}
+	small := DefaultParams()
+	small.BlockSize = 64
+
+	t.Run("separate responses carry a GET transfer on", func(t *testing.T) {
+		// Every block is answered with an empty ACK, then the block 2 s
+		// later (RFC 7252 §5.2.2): the GET keeps the slot meanwhile.
+		l := blockServer(2 * time.Second)
+		c := l.addClient(&small)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/big"), Ref: 1})
+		c.c.Do(c, 0, Request{Confirmable: true, Code: POST, Options: pathOpts("/p"), Ref: 2})
+		l.run(sim.Time(60 * time.Second))
+		if !slices.Equal(c.responses, []string{"1 2.05 200B", "2 2.04 0B"}) || c.failures != nil {
+			t.Errorf("responses %q, failures %q\n%s", c.responses, c.failures, strings.Join(l.log, "\n"))
+		}
+	})
+	t.Run("a separate response that never comes", func(t *testing.T) {
+		l := blockServer(2 * time.Second)
+		l.drop = func(toServer bool, m *Message, n int) bool { return !toServer && m.Type == CON }
+		c := l.addClient(&small)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/big"), Ref: 1})
+		l.run(sim.Time(400 * time.Second))
+		if len(c.failures) != 1 || !strings.HasPrefix(c.failures[0], "1 no response at 247.0") || c.c.Busy() {
+			t.Errorf("failures %q, busy %v; want no response after EXCHANGE_LIFETIME", c.failures, c.c.Busy())
+		}
+	})
+	t.Run("a re-registration's separate response frees the slot", func(t *testing.T) {
+		l := blockServer(2 * time.Second)
+		l.srv.SetResource("/a", []byte("x"))
+		p := DefaultParams()
+		p.Reregister = 5 * time.Second
+		c := l.addClient(&p)
+		c.c.Observe(c, 0, pathOpts("/a"))
+		l.run(sim.Time(8 * time.Second)) // registered at ≈ 2 s, again at ≈ 7 s
+		c.c.Do(c, l.now, Request{Confirmable: true, Code: POST, Options: pathOpts("/p"), Ref: 9})
+		l.run(sim.Time(12 * time.Second))
+		if !slices.Equal(c.responses, []string{"9 2.04 0B"}) || !c.c.extra.obs[0].registered {
+			t.Errorf("responses %q, registered %v\n%s", c.responses, c.c.extra.obs[0].registered, strings.Join(l.log, "\n"))
+		}
+	})
+	t.Run("a duplicated NON block is ignored", func(t *testing.T) {
+		l := blockServer(0)
+		l.drop = func(toServer bool, m *Message, n int) bool {
+			if !toServer && n == 0 {
+				dup := *m // the first block arrives twice, the copy late
+				tc := l.clients[0]
+				l.at(l.now.Add(25*time.Millisecond), func() { tc.c.Receive(tc, l.now, &dup) })
+			}
+			return false
+		}
+		c := l.addClient(&small)
+		c.c.Do(c, 0, Request{Code: GET, Options: pathOpts("/big"), Ref: 1})
+		l.run(sim.Time(10 * time.Second))
+		if !slices.Equal(c.responses, []string{"1 2.05 200B"}) || c.failures != nil {
+			t.Errorf("responses %q, failures %q\n%s", c.responses, c.failures, strings.Join(l.log, "\n"))
+		}
+	})
+	t.Run("an observation registered block-wise holds", func(t *testing.T) {
+		l := blockServer(0)
+		c := l.addClient(&small)
+		c.c.Observe(c, 0, pathOpts("/big"))
+		l.run(sim.Time(500 * time.Millisecond))
+		if !c.c.extra.obs[0].registered {
+			t.Fatalf("not registered after the block-wise registration\n%s", strings.Join(l.log, "\n"))
+		}
+		l.srv.Change(l, l.now, "/big", make([]byte, 10))
+		l.run(sim.Time(time.Second))
+		if len(c.notes) != 1 || strings.Contains(strings.Join(l.log, "\n"), "RST") {
+			t.Errorf("notes %q\n%s", c.notes, strings.Join(l.log, "\n"))
+		}
+	})
+	t.Run("a registration turned away by a full queue is tried again", func(t *testing.T) {
+		l := blockServer(0)
+		l.srv.SetResource("/a", nil)
+		p := DefaultParams()
+		p.Queue = 0
+		c := l.addClient(&p)
+		c.c.Do(c, 0, Request{Code: POST, Options: pathOpts("/x"), Ref: 1}) // a NON holds the slot
+		c.c.Observe(c, 0, pathOpts("/a"))
+		l.run(sim.Time(61 * time.Second)) // again after coap.reregister (60 s)
+		if !c.c.extra.obs[0].registered || c.failures != nil {
+			t.Errorf("registered %v, failures %q", c.c.extra.obs[0].registered, c.failures)
+		}
+	})
+}
