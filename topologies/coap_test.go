@@ -3,6 +3,7 @@ package topologies
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -201,7 +202,118 @@ workload = { kind = "periodic", interval = "1h", payload = 10 }
 // TestCoAPDeviceSize pins the layout the fleet benchmarks were measured
 // with: a device record of exactly four cache lines (see coapDevice).
 func TestCoAPDeviceSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("the layout was measured on 64-bit platforms")
+	}
 	if n := unsafe.Sizeof(coapDevice{}); n != 256 {
 		t.Errorf("coapDevice is %d bytes; keep it at 256 (or re-measure BenchmarkCoAPFleet100k)", n)
+	}
+}
+
+// TestCoAPObserveStreams: two observers of two paths each get their own
+// notification stream per path: rows addressed to the observer, from the
+// server, on the path notified, numbered from 0 per (observer, path).
+func TestCoAPObserveStreams(t *testing.T) {
+	c, _, _ := runWorld(t, `
+name = "observe"
+duration = "60s"
+drain = "100s"
+[links.l]
+delay = { dist = "constant", value = "10ms" }
+[coap_servers.api]
+link = "l"
+[devices.alarm]
+count = 2
+link = "l"
+attach = "api"
+protocol = "coap"
+start = "1s"
+workload = { kind = "periodic", interval = "10s", payload = 8 }
+coap = { path = "/alerts" }
+[devices.temp]
+count = 1
+link = "l"
+attach = "api"
+protocol = "coap"
+start = "1s"
+workload = { kind = "periodic", interval = "20s", payload = 8 }
+coap = { path = "/temp" }
+[devices.obs]
+count = 2
+link = "l"
+attach = "api"
+protocol = "coap"
+coap = { observe = ["/alerts", "/temp"] }
+`, Options{Seed: 1})
+	seqs := map[string][]int64{} // "obs-i /path" → Seq of its rows, in row order
+	for _, m := range c.msgs {
+		if m.Group != "obs" {
+			continue
+		}
+		if m.Src != "api" || !m.Delivered {
+			t.Errorf("notification row %+v; want from api, delivered", m)
+		}
+		key := m.Dst + " " + m.TopicOrPath
+		seqs[key] = append(seqs[key], m.Seq)
+	}
+	// After the observers registered (at 0 s), /alerts changes 2 × 6
+	// times and /temp 3 times, each notified to both.
+	want := map[string]int{"obs-0 /alerts": 12, "obs-1 /alerts": 12, "obs-0 /temp": 3, "obs-1 /temp": 3}
+	if len(seqs) != len(want) {
+		t.Fatalf("notification streams %v; want %v", seqs, want)
+	}
+	for key, n := range want {
+		got := seqs[key]
+		if len(got) != n {
+			t.Errorf("%s: %d notifications, want %d", key, len(got), n)
+			continue
+		}
+		sorted := slices.Clone(got)
+		slices.Sort(sorted)
+		for i, s := range sorted {
+			if s != int64(i) {
+				t.Errorf("%s: seq %v; want 0…%d, one stream per observer and path", key, got, n-1)
+				break
+			}
+		}
+	}
+}
+
+// TestCoAPNonTimeoutKey: coap.non_timeout reaches the client. NON requests
+// every second to a server that answers after 2 s, with one request
+// allowed to wait: a 500 ms non_timeout lets each go after the previous,
+// a 10 s one holds the slot for the response and most requests are turned
+// away.
+func TestCoAPNonTimeoutKey(t *testing.T) {
+	delivered := map[string]int{}
+	for _, nt := range []string{"500ms", "10s"} {
+		c, _, _ := runWorld(t, fmt.Sprintf(`
+name = "non-timeout"
+duration = "60s"
+drain = "100s"
+[links.l]
+delay = { dist = "constant", value = "10ms" }
+[coap_servers.api]
+link = "l"
+processing = "2s"
+[devices.s]
+count = 1
+link = "l"
+attach = "api"
+protocol = "coap"
+workload = { kind = "periodic", interval = "1s", payload = 8 }
+coap = { type = "non", queue = 1, non_timeout = %q }
+`, nt), Options{Seed: 1})
+		for _, m := range c.msgs {
+			if m.Delivered {
+				delivered[nt]++
+			}
+		}
+		if len(c.msgs) != 60 {
+			t.Fatalf("non_timeout %s: %d messages, want 60", nt, len(c.msgs))
+		}
+	}
+	if delivered["500ms"] != 60 || delivered["10s"] > 40 {
+		t.Errorf("delivered %v; want all 60 with 500ms and at most 40 with 10s", delivered)
 	}
 }
