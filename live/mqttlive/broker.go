@@ -23,9 +23,10 @@ type Broker struct {
 	// next is no later than the earliest of timers (0: none): moving a
 	// deadline later, which the engine does at every packet, leaves it
 	// early, and the wake-up then finds nothing due and sets it again.
-	next   sim.Time
-	nextID mqtt.ConnID
-	stats  BrokerStats
+	next    sim.Time
+	nextID  mqtt.ConnID
+	freeIDs []mqtt.ConnID // ids of ended connections, which the engine has forgotten: reused
+	stats   BrokerStats
 }
 
 // BrokerStats are the engine's counters and the adapter's own.
@@ -35,6 +36,7 @@ type BrokerStats struct {
 	Malformed int64 // connections whose bytes did not parse
 	Overflows int64 // connections aborted because the peer did not read
 	Dropped   int64 // message copies the engine dropped
+	ConnIDs   int64 // connection ids handed out; ended connections give theirs back, so this is the most ever open at once
 	// Packets received and sent, by type.
 	PacketsIn, PacketsOut [mqtt.Disconnect + 1]int64
 }
@@ -116,9 +118,8 @@ func (b *Broker) event(ev *event) {
 	now := b.l.now()
 	switch ev.kind {
 	case evOpen:
-		b.nextID++
 		l := b.l.newLink(ev.tcp)
-		l.id = b.nextID
+		l.id = b.newID()
 		b.conns[l.id] = l
 		b.stats.Accepted++
 		b.eng.Open(b.env(), now, l.id)
@@ -137,8 +138,31 @@ func (b *Broker) event(ev *event) {
 		if b.conns[ev.l.id] == ev.l {
 			delete(b.conns, ev.l.id)
 			b.eng.TransportClosed(b.env(), now, ev.l.id)
+			b.freeID(ev.l.id)
 		}
 	}
+}
+
+// newID is the id of a new connection: a freed one if any, so that the
+// engine's connection table stays as large as the most connections open at
+// once rather than growing with every connection ever made.
+func (b *Broker) newID() mqtt.ConnID {
+	if n := len(b.freeIDs); n > 0 {
+		id := b.freeIDs[n-1]
+		b.freeIDs = b.freeIDs[:n-1]
+		return id
+	}
+	b.nextID++
+	b.stats.ConnIDs++
+	return b.nextID
+}
+
+// freeID gives back the id of a connection that ended, once the engine
+// has forgotten it (it has closed it, or been told that it closed). Events
+// of the old link still queued are told apart by their link, not their id.
+func (b *Broker) freeID(c mqtt.ConnID) {
+	delete(b.timers, c)
+	b.freeIDs = append(b.freeIDs, c)
 }
 
 // fire implements handler: every due keepalive check, in ConnID order.
@@ -195,6 +219,7 @@ func (b *brokerEnv) Close(c mqtt.ConnID) {
 	if l := b.conns[c]; l != nil {
 		delete(b.conns, c)
 		l.finish()
+		(*Broker)(b).freeID(c) // the engine forgets c as it closes it
 	}
 	b.SetTimer(c, 0)
 }

@@ -357,3 +357,34 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestBrokerReusesConnectionIDs: connections that end give their ids back,
+// whether the client disconnects or just drops the socket, so twenty
+// connections one after the other use one id (and the engine's connection
+// table stays small), while two at once use two.
+func TestBrokerReusesConnectionIDs(t *testing.T) {
+	b := startBroker(t, mqtt.DefaultBrokerConfig())
+	for i := range 20 {
+		r := rawDial(t, b.Addr())
+		r.write(mqtt.Append(nil, connectPacket("c"+strconv.Itoa(i), 0, false)), 1<<20)
+		if p := r.recv(); describe(&p) != "CONNACK 0" {
+			t.Fatalf("connection %d: received %s; want CONNACK 0", i, describe(&p))
+		}
+		if i%2 == 0 {
+			r.write(mqtt.Append(nil, &mqtt.Packet{Type: mqtt.Disconnect}), 1<<20)
+			r.closedByPeer()
+		} else {
+			r.c.Close()
+		}
+		waitStats(t, b, "the connection to end", func(st BrokerStats) bool { return st.Connected == 0 })
+	}
+	a, c := rawDial(t, b.Addr()), rawDial(t, b.Addr())
+	for i, r := range []*raw{a, c} {
+		r.write(mqtt.Append(nil, connectPacket("both"+strconv.Itoa(i), 0, false)), 1<<20)
+		r.recv()
+	}
+	st := waitStats(t, b, "two connections", func(st BrokerStats) bool { return st.Connected == 2 })
+	if st.Accepted != 22 || st.ConnIDs != 2 {
+		t.Errorf("accepted %d connections with %d ids; want 22 with 2", st.Accepted, st.ConnIDs)
+	}
+}
