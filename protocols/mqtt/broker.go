@@ -633,14 +633,18 @@ func (b *Broker) removeSub(s *session, k int) {
 }
 
 // discardSession forgets s: its subscriptions, and its queued and
-// unacknowledged messages (reported as dropped).
+// unacknowledged messages (reported as dropped). A QoS 2 copy past PUBREC
+// was received, only the release handshake is left: it is completed.
 func (b *Broker) discardSession(env BrokerEnv, s *session) {
 	for len(s.subs) > 0 {
 		b.removeSub(s, len(s.subs)-1)
 	}
 	for i := range s.inflight {
-		if m := &s.inflight[i]; m.state == stateSent {
+		switch m := &s.inflight[i]; m.state {
+		case stateSent:
 			b.drop(env, m.ref, DropCleanSession)
+		case stateReleased:
+			completed(env, m.ref)
 		}
 	}
 	for s.queue.n > 0 {

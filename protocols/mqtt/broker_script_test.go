@@ -41,7 +41,7 @@ import (
 //
 // Answers: "NAME ← PACKET", "close NAME", "closed NAME id=… reason will=0|1",
 // "timer NAME @T" (or "off"), "route IN → CLIENT qQ = REF", "dropped REF
-// reason", and "(timer NAME)" when a timer fires.
+// reason", "completed REF", and "(timer NAME)" when a timer fires.
 
 // update is the package's -update flag, for the broker's and the client's
 // golden files alike.
@@ -72,6 +72,10 @@ func newBrokerScript(t testing.TB, cfg BrokerConfig) *brokerScript {
 func (h *brokerScript) emit(format string, args ...any) {
 	fmt.Fprintf(&h.out, "  "+format+"\n", args...)
 }
+
+// Completed implements BrokerCompleter: the copy ref needs nothing more
+// from the broker.
+func (h *brokerScript) Completed(ref uint64) { h.emit("completed %d", ref) }
 
 func (h *brokerScript) Send(c ConnID, p *Packet) {
 	h.sent++
