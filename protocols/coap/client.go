@@ -479,13 +479,23 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 			c.remember(m.MessageID)
 			c.sendEmpty(env, ACK, m.MessageID)
 		}
+		if x.active && m.Token == x.msg.Token && x.blockwise && !x.msg.Options.Has(Observe) {
+			// A later block of a block-wise registration (a plain GET,
+			// RFC 7959 §2.6), not a notification.
+			c.response(env, now, m)
+			return
+		}
 		if i := c.observing(m.Token); i >= 0 {
 			// A notification, even while a re-registration is under way
 			// (RFC 7641 §3.3.1: the observation stays until replaced).
 			c.notification(env, now, int16(i), m)
 			if x.active && x.acked && x.obs == int16(i) {
 				// … and the separate response to that re-registration.
-				c.extra.obs[i].pending = false
+				o := &c.extra.obs[i]
+				o.pending = false
+				if o.registered && c.p.Reregister > 0 {
+					o.again = now.Add(c.p.Reregister)
+				}
 				c.finish(env, now)
 			}
 			return
@@ -596,7 +606,7 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 				c.transmit(env, now)
 				return
 			}
-			if ok && rb.Num < b.Num {
+			if ok && rb.Num < b.Num && m.Type != ACK {
 				return // a repeated answer to an earlier block (a duplicate NON): ignored (§4.5)
 			}
 		}
@@ -606,7 +616,7 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 		}
 	}
 	if b2, ok := m.Options.Block2(); ok && m.Code.Class() == 2 {
-		if b2.More && b2.Offset() < len(c.received()) {
+		if b2.More && b2.Offset() < len(c.received()) && m.Type != ACK {
 			return // an earlier block again (a duplicate NON): ignored (§4.5)
 		}
 		if b2.Offset() != len(c.received()) {

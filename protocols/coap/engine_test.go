@@ -1054,6 +1054,33 @@ func TestBlockwiseEdgeCases(t *testing.T) {
 			t.Errorf("responses %q, registered %v\n%s", c.responses, c.c.extra.obs[0].registered, strings.Join(l.log, "\n"))
 		}
 	})
+	t.Run("re-registrations with separate responses go on", func(t *testing.T) {
+		l := blockServer(2 * time.Second)
+		l.srv.SetResource("/a", []byte("x"))
+		p := DefaultParams()
+		p.Reregister = 5 * time.Second
+		c := l.addClient(&p)
+		c.c.Observe(c, 0, pathOpts("/a"))
+		l.run(sim.Time(40 * time.Second))
+		n := 0
+		for _, line := range l.log {
+			if strings.Contains(line, "c1→s CON GET Observe=0") {
+				n++
+			}
+		}
+		if n < 5 || !c.c.extra.obs[0].registered {
+			t.Errorf("%d registrations in 40 s (one every ≈ 7 s wanted), registered %v", n, c.c.extra.obs[0].registered)
+		}
+	})
+	t.Run("a block-wise registration with separate responses", func(t *testing.T) {
+		l := blockServer(2 * time.Second)
+		c := l.addClient(&small)
+		c.c.Observe(c, 0, pathOpts("/big"))
+		l.run(sim.Time(20 * time.Second))
+		if !c.c.extra.obs[0].registered || len(c.notes) != 0 || c.c.Busy() {
+			t.Errorf("registered %v, notes %q, busy %v\n%s", c.c.extra.obs[0].registered, c.notes, c.c.Busy(), strings.Join(l.log, "\n"))
+		}
+	})
 	t.Run("a duplicated NON block is ignored", func(t *testing.T) {
 		l := blockServer(0)
 		l.drop = func(toServer bool, m *Message, n int) bool {
