@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -848,4 +849,31 @@ var plainStringColumns = map[string]bool{
 	"packets.link":       true,
 	"packets.src":        true,
 	"packets.dst":        true,
+}
+
+// TestReadRunsOlderFile: a runs table without some float columns (written
+// by an older build) reads them as NaN, not 0, so summaries and reports say
+// n/a instead of a measured zero.
+func TestReadRunsOlderFile(t *testing.T) {
+	type oldRow struct {
+		RunID         string  `parquet:"run_id"`
+		DeliveryRatio float64 `parquet:"delivery_ratio"`
+	}
+	path := filepath.Join(t.TempDir(), "runs.parquet")
+	if err := parquet.WriteFile(path, []oldRow{{"000000", 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadRuns(path)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("ReadRuns = %v, %v", got, err)
+	}
+	r := got[0]
+	if r.RunID != "000000" || r.DeliveryRatio != 0.5 {
+		t.Errorf("present columns read as %q, %v", r.RunID, r.DeliveryRatio)
+	}
+	for _, name := range []string{"visibility_p50_ms", "transmissions_per_msg", "energy_per_delivered_mj"} {
+		if v := MetricValue(&r, name); !math.IsNaN(v) {
+			t.Errorf("%s absent from the file reads as %v; want NaN", name, v)
+		}
+	}
 }

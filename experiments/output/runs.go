@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -293,14 +294,33 @@ func readableTable(path string) (*parquet.File, []string, *os.File, error) {
 	return pf, names, f, nil
 }
 
+// RunsColumns returns the column names of the runs table at path (dotted
+// paths, in column order), reading only its footer.
+func RunsColumns(path string) ([]string, error) {
+	_, names, f, err := readableTable(path)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return names, nil
+}
+
 // ReadRuns reads a runs table written by WriteRuns. Params come back typed by
 // their columns (int64, float64, string, bool; nil for NULL), in column order.
+// A float64 column the file lacks (a folder written by an older build) reads
+// as NaN, "not measured", not as 0.
 func ReadRuns(path string) ([]RunInfo, error) {
 	pf, names, f, err := readableTable(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	var absent []string
+	for i := range runsTail {
+		if c := &runsTail[i]; c.node == doubleNode && !slices.Contains(names, c.name) {
+			absent = append(absent, c.name)
+		}
+	}
 	r := parquet.NewReader(pf)
 	defer r.Close()
 	runs := make([]RunInfo, 0, pf.NumRows())
@@ -309,6 +329,9 @@ func ReadRuns(path string) ([]RunInfo, error) {
 		n, err := r.ReadRows(buf)
 		for _, row := range buf[:n] {
 			var ri RunInfo
+			for _, name := range absent {
+				setRunsColumn(&ri, name, parquet.DoubleValue(math.NaN()))
+			}
 			for _, v := range row {
 				if c := v.Column(); c >= 0 && c < len(names) {
 					setRunsColumn(&ri, names[c], v)

@@ -42,8 +42,7 @@ const (
 )
 
 // Metrics describes every metric. Each is read by its column name, so a
-// runs table without it (an older folder) reads with the metric "n/a";
-// transmissions per message falls back to the messages files.
+// runs table without it (an older folder) reads with the metric "n/a".
 var Metrics = [numMetrics]Metric{
 	MDelivery:            {"delivery_ratio", "delivery", true},
 	MInOrder:             {"in_order_ratio", "in order", true},
@@ -91,8 +90,7 @@ type Report struct {
 	Runs        []Run
 	Points      []Point
 
-	// Present says which metrics the folder has (a column, or for
-	// transmissions per message, the messages files).
+	// Present says which metrics the folder has a runs column for.
 	Present [numMetrics]bool
 	// Latencies says whether any messages file was read; Sampled counts
 	// runs whose latencies were thinned by MaxLatencyRows.
@@ -141,12 +139,12 @@ func Load(dir string, opts Options) (*Report, error) {
 	if r.Name == "" && len(infos) > 0 {
 		r.Name = infos[0].Experiment
 	}
-	extras, err := readExtras(dir)
+	present, err := presentColumns(dir)
 	if err != nil {
 		return nil, err
 	}
 	for m := range numMetrics {
-		_, r.Present[m] = extras.present[Metrics[m].Key]
+		r.Present[m] = present[Metrics[m].Key]
 	}
 	r.Runs = make([]Run, len(infos))
 	for i, info := range infos {
@@ -154,10 +152,7 @@ func Load(dir string, opts Options) (*Report, error) {
 		run.RunInfo = info
 		v := &run.Values
 		for m := range numMetrics {
-			v[m] = math.NaN()
-			if x, ok := extras.values[info.RunID][Metrics[m].Key]; ok {
-				v[m] = x
-			}
+			v[m] = output.MetricValue(&run.RunInfo, Metrics[m].Key) // NaN when absent
 		}
 		if r.MaxRows < 0 {
 			continue
@@ -166,7 +161,7 @@ func Load(dir string, opts Options) (*Report, error) {
 		if _, err := os.Stat(path); err != nil {
 			continue // messages table not written
 		}
-		lat, txPerMsg, sampled, err := readMessages(path, r.MaxRows)
+		lat, sampled, err := readMessages(path, r.MaxRows)
 		if err != nil {
 			return nil, err
 		}
@@ -175,12 +170,6 @@ func Load(dir string, opts Options) (*Report, error) {
 		if sampled {
 			r.Sampled++
 		}
-		if !r.Present[MTransmissionsPerMsg] || math.IsNaN(v[MTransmissionsPerMsg]) {
-			v[MTransmissionsPerMsg] = txPerMsg
-		}
-	}
-	if r.Latencies {
-		r.Present[MTransmissionsPerMsg] = true
 	}
 	r.group()
 	return r, nil
@@ -270,71 +259,31 @@ func containsValue(vs []any, v any) bool {
 	return false
 }
 
-// extras are the metric columns of the runs table(s), by run id; read
-// here rather than taken from output.ReadRuns so that a column is known to
-// be absent rather than zero.
-type extras struct {
-	present map[string]bool
-	values  map[string]map[string]float64
-}
-
-// readExtras reads the metric columns that exist in the runs files,
-// checking each file's schema: a missing column is no error.
-func readExtras(dir string) (extras, error) {
-	e := extras{present: map[string]bool{}, values: map[string]map[string]float64{}}
+// presentColumns returns the columns that some runs table in dir has: a
+// metric without one is "n/a" (an older folder), not a measured NaN.
+func presentColumns(dir string) (map[string]bool, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "runs*.parquet"))
 	if err != nil {
-		return e, err
+		return nil, err
 	}
-	for _, name := range files {
-		err := withParquet(name, func(pf *parquet.File) error {
-			idCol, ok := pf.Schema().Lookup("run_id")
-			if !ok {
-				return errors.New("no run_id column")
-			}
-			var ids []string
-			if err := readColumn(pf, idCol.ColumnIndex, func(_ int64, v parquet.Value) {
-				ids = append(ids, string(v.ByteArray()))
-			}); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if e.values[id] == nil {
-					e.values[id] = map[string]float64{}
-				}
-			}
-			for _, m := range Metrics {
-				key := m.Key
-				col, ok := pf.Schema().Lookup(key)
-				if !ok {
-					continue
-				}
-				e.present[key] = true
-				err := readColumn(pf, col.ColumnIndex, func(row int64, v parquet.Value) {
-					if row < int64(len(ids)) {
-						e.values[ids[row]][key] = floatOf(v)
-					}
-				})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	present := map[string]bool{}
+	for _, f := range files {
+		names, err := output.RunsColumns(f)
 		if err != nil {
-			return e, fmt.Errorf("report: %s: %w", name, err)
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		for _, n := range names {
+			present[n] = true
 		}
 	}
-	return e, nil
+	return present, nil
 }
 
-// readMessages streams the latency_ms and transmissions columns of one run's
-// messages file. Only every k-th row's latency is kept, so at most maxRows
-// values are held; the kept sample is then reduced to cdfPointsPerRun order
-// statistics weighted by the run's delivered count. The transmissions mean is
-// over every row.
-func readMessages(path string, maxRows int) (lat []weighted, txPerMsg float64, sampled bool, err error) {
-	txPerMsg = math.NaN()
+// readMessages streams the latency_ms column of one run's messages file.
+// Only every k-th row's latency is kept, so at most maxRows values are
+// held; the kept sample is then reduced to cdfPointsPerRun order statistics
+// weighted by the run's delivered count.
+func readMessages(path string, maxRows int) (lat []weighted, sampled bool, err error) {
 	err = withParquet(path, func(pf *parquet.File) error {
 		rows := pf.NumRows()
 		stride := int64(1)
@@ -358,14 +307,6 @@ func readMessages(path string, maxRows int) (lat []weighted, txPerMsg float64, s
 				return err
 			}
 			lat = reduceSample(sample, delivered, cdfPointsPerRun)
-		}
-		if col, ok := pf.Schema().Lookup("transmissions"); ok && rows > 0 {
-			var sum float64
-			err := readColumn(pf, col.ColumnIndex, func(_ int64, v parquet.Value) { sum += floatOf(v) })
-			if err != nil {
-				return err
-			}
-			txPerMsg = sum / float64(rows)
 		}
 		return nil
 	})
