@@ -108,6 +108,9 @@ func Shard(runs []Run, i, n int) []Run {
 // the shard's own names (runs-IofN.parquet, manifest-IofN.json), so n
 // invocations can share one folder.
 func (o *Options) SetShard(i, n int) {
-	o.RunsFile = fmt.Sprintf("runs-%dof%d.parquet", i, n)
+	o.RunsFile = shardRunsFile(i, n)
 	o.ManifestFile = fmt.Sprintf("manifest-%dof%d.json", i, n)
 }
+
+// shardRunsFile is the name of shard i of n's runs table.
+func shardRunsFile(i, n int) string { return fmt.Sprintf("runs-%dof%d.parquet", i, n) }

@@ -1,8 +1,12 @@
 package experiments
 
 import (
+	"errors"
+	"fmt"
 	"math"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -76,17 +80,55 @@ func WriteSummaryFile(dir string, runs []output.RunInfo) error {
 
 // EnsureSummary writes summary.parquet into output folder dir when it has
 // none or one whose figures differ from those of runs (a different set of
-// runs, even of the same size), and reports whether it wrote: a sharded sweep's shards write no summary, so `iotsim report`
-// makes it once they are all in.
+// runs, even of the same size), and reports whether it wrote: a sharded
+// sweep's shards write no summary, so `iotsim report` makes it once they
+// are all in. While shards are missing it writes nothing and says which
+// (ErrShardsMissing).
 func EnsureSummary(dir string, runs []output.RunInfo) (bool, error) {
 	if len(runs) == 0 {
 		return false, nil
+	}
+	missing, err := missingShards(dir)
+	if err != nil {
+		return false, err
+	}
+	if len(missing) > 0 {
+		return false, fmt.Errorf("%w: %s", ErrShardsMissing, strings.Join(missing, ", "))
 	}
 	want := Summarise(runs)
 	if have, err := output.ReadSummary(output.SummaryPath(dir)); err == nil && sameFigures(have, want) {
 		return false, nil
 	}
 	return true, output.WriteSummary(output.SummaryPath(dir), want)
+}
+
+// ErrShardsMissing is EnsureSummary's answer for a sharded sweep some of
+// whose shards have not written their runs table yet.
+var ErrShardsMissing = errors.New("not every shard's runs table is in the folder")
+
+// missingShards returns the runs tables of a sharded sweep (runs-IofN)
+// that dir lacks, judged from those it has.
+func missingShards(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "runs-*of*.parquet"))
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	total := 0
+	for _, f := range files {
+		var i, n int
+		if _, err := fmt.Sscanf(filepath.Base(f), "runs-%dof%d.parquet", &i, &n); err == nil && n > 0 {
+			have[filepath.Base(f)] = true
+			total = max(total, n)
+		}
+	}
+	var missing []string
+	for i := 1; i <= total && len(have) > 0; i++ {
+		if name := shardRunsFile(i, total); !have[name] {
+			missing = append(missing, name)
+		}
+	}
+	return missing, nil
 }
 
 // sameFigures reports whether two summaries have the same points,

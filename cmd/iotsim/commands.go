@@ -158,8 +158,11 @@ func reportCommand() *cli.Command {
 				infos[i] = r.Runs[i].RunInfo
 			}
 			w := c.App.Writer
+			// The report reads; summary.parquet is a by-product, so a folder
+			// it cannot be written to (read-only, shards still missing) is
+			// reported all the same, with a warning.
 			if wrote, err := experiments.EnsureSummary(c.Args().First(), infos); err != nil {
-				return err
+				fmt.Fprintf(c.App.ErrWriter, "Warning: %s not written: %v\n", output.SummaryPath(c.Args().First()), err)
 			} else if wrote {
 				fmt.Fprintf(c.App.ErrWriter, "Wrote %s (from %d runs)\n", output.SummaryPath(c.Args().First()), len(infos))
 			}
@@ -175,7 +178,7 @@ func reportCommand() *cli.Command {
 				if err := r.WriteHTML(&page); err != nil {
 					return err
 				}
-				if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+				if err := output.WriteFile(file, page.Bytes()); err != nil { // whole or not at all
 					return err
 				}
 				fmt.Fprintf(w, "\nWrote %s\n", file)

@@ -186,9 +186,16 @@ replications = 2
 		if code, _, stderr := iotsim(t, "run", "--quiet", "--out", out, "--shard", shard, file); code != 0 {
 			t.Fatalf("shard %s: exit %d: %s", shard, code, stderr)
 		}
-	}
-	if _, err := os.Stat(filepath.Join(out, "summary.parquet")); err == nil {
-		t.Fatal("a shard wrote summary.parquet")
+		if _, err := os.Stat(filepath.Join(out, "summary.parquet")); err == nil {
+			t.Fatalf("shard %s (or report) wrote summary.parquet", shard)
+		}
+		if shard == "1/2" {
+			// One shard in: the report shows it and says why no summary.
+			code, _, stderr := iotsim(t, "report", out)
+			if code != 0 || !strings.Contains(stderr, "runs-2of2.parquet") {
+				t.Fatalf("report of half a sweep: exit %d, %s", code, stderr)
+			}
+		}
 	}
 	code, stdout, stderr := iotsim(t, "report", out)
 	if code != 0 || !strings.Contains(stderr, "summary.parquet (from 4 runs)") {

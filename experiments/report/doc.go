@@ -4,7 +4,9 @@
 // whose plots are inline SVG drawn with gonum.org/v1/plot.
 //
 // It only reads what experiments/output wrote — runs*.parquet, manifest*.json
-// and the per-run messages files — and never writes into the folder. Columns
+// and the per-run messages files — and never writes into the folder (the
+// `iotsim report` command writes summary.parquet there, through
+// experiments.EnsureSummary). Columns
 // are looked up by name at read time, so a folder written by an older version
 // (without the scorecard columns, say) reads, and what is missing shows as
 // "n/a". Memory is bounded per run, not per message: see Options.
