@@ -301,11 +301,14 @@ func TestShardsEqualUnsharded(t *testing.T) {
 	}
 	// Shards write no summary; once all are in, the summary of the merged
 	// runs (what `iotsim report` writes) equals the unsharded one.
-	all, err := ReadRunsDir(sharded)
+	if _, err := os.Stat(filepath.Join(sharded, "summary.parquet")); err == nil {
+		t.Fatal("a shard wrote summary.parquet")
+	}
+	merged, err := ReadRunsDir(sharded)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSummaryFile(sharded, all); err != nil {
+	if err := WriteSummaryFile(sharded, merged); err != nil {
 		t.Fatal(err)
 	}
 	want, got := dataFiles(t, whole), dataFiles(t, sharded)
@@ -319,10 +322,6 @@ func TestShardsEqualUnsharded(t *testing.T) {
 		if !bytes.Equal(data, got[name]) {
 			t.Errorf("%s differs between sharded and unsharded", name)
 		}
-	}
-	merged, err := ReadRunsDir(sharded)
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(merged) != len(runs) {
 		t.Fatalf("%d rows in runs-IofN; want %d", len(merged), len(runs))
@@ -353,6 +352,21 @@ func TestShardsEqualUnsharded(t *testing.T) {
 	sameFiles(t, "merged vs unsharded", want, dataFiles(t, sharded))
 	if m, _ := filepath.Glob(filepath.Join(sharded, "manifest*")); len(m) != 1 || filepath.Base(m[0]) != "manifest.json" {
 		t.Errorf("manifests after merging: %v; want manifest.json only", m)
+	}
+	// A shard run again into the merged folder (a requeued task) skips its
+	// runs and writes its runs-IofN again: the folder still has each run
+	// once, and its summary can be written.
+	o := opts(sharded, exp, resumeExperiment, 1)
+	o.PlanHash = hash
+	o.SetShard(1, n)
+	if _, err := Execute(context.Background(), Shard(runs, 1, n), o); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := ReadRunsDir(sharded); err != nil || len(again) != len(runs) {
+		t.Errorf("after a shard re-run into the merged folder: %d runs (%v); want %d", len(again), err, len(runs))
+	}
+	if _, err := EnsureSummary(sharded, merged); err != nil {
+		t.Errorf("EnsureSummary after a shard re-run: %v", err)
 	}
 }
 

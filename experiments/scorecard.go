@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -107,8 +108,12 @@ func EnsureSummary(dir string, runs []output.RunInfo) (bool, error) {
 var ErrShardsMissing = errors.New("not every shard's runs table is in the folder")
 
 // missingShards returns the runs tables of a sharded sweep (runs-IofN)
-// that dir lacks, judged from those it has.
+// that dir lacks, judged from those it has; none once the folder has a
+// merged runs.parquet.
 func missingShards(dir string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "runs.parquet")); err == nil {
+		return nil, nil
+	}
 	files, err := filepath.Glob(filepath.Join(dir, "runs-*of*.parquet"))
 	if err != nil {
 		return nil, err

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -70,9 +72,14 @@ func num(x float64) string {
 // ReadRunsDir reads the runs table(s) of an output folder: runs.parquet, or
 // the runs-<I>of<N>.parquet files of a sharded sweep, merged in run order.
 func ReadRunsDir(dir string) ([]output.RunInfo, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "runs*.parquet"))
-	if err != nil {
-		return nil, err
+	// A merged folder's runs.parquet has every run; shard tables may still
+	// be there (a shard re-run after the merge writes its own again).
+	files := []string{filepath.Join(dir, "runs.parquet")}
+	if _, err := os.Stat(files[0]); err != nil {
+		files, err = filepath.Glob(filepath.Join(dir, "runs-*of*.parquet"))
+		if err != nil {
+			return nil, err
+		}
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: no runs.parquet (is this an iotsim output folder, and did the run finish?)", dir)
@@ -85,8 +92,9 @@ func ReadRunsDir(dir string) ([]output.RunInfo, error) {
 		}
 		all = append(all, infos...)
 	}
-	sort.Slice(all, func(a, b int) bool { return all[a].RunID < all[b].RunID })
-	return all, nil
+	sort.SliceStable(all, func(a, b int) bool { return all[a].RunID < all[b].RunID })
+	// Shards of two splittings of one plan (1of2 and 1of3) share runs.
+	return slices.CompactFunc(all, func(a, b output.RunInfo) bool { return a.RunID == b.RunID }), nil
 }
 
 // RunInfo is one row of the runs table.
