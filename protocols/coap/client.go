@@ -127,13 +127,14 @@ type queued struct {
 }
 
 // wait is a request whose response may still come after it left the slot:
-// a CON answered with an empty ACK, or a NON whose response was late.
+// a CON other than a GET answered with an empty ACK, or a NON whose
+// response was late. (Never an observation's registration: that is a CON
+// GET, which keeps the slot until its response.)
 type wait struct {
 	token    Token
 	ref      uint64
 	deadline sim.Time
 	con      bool
-	obs      int16
 }
 
 // observation is one RFC 7641 observation the client keeps.
@@ -291,9 +292,11 @@ func (c *Client) start(env ClientEnv, now sim.Time, r Request, obs int16) {
 		// Early negotiation (RFC 7959 §2.4): a client that takes smaller
 		// blocks than the largest says so in its first request, as
 		// libcoap's client does; otherwise the server picks the size.
+		// Built on x.msg's options, which carry Block1 if the GET has a
+		// body to send block-wise.
 		szx, _ := BlockSZX(c.p.BlockSize)
-		opts := make(Options, 0, len(r.Options)+1)
-		opts = append(opts, r.Options...)
+		opts := make(Options, 0, len(x.msg.Options)+1)
+		opts = append(opts, x.msg.Options...)
 		_ = opts.SetBlock2(Block{SZX: szx})
 		x.msg.Options = opts
 	}
@@ -310,13 +313,14 @@ func (c *Client) transfer() *transfer {
 	return c.blk
 }
 
-// release lets go of a finished transfer's request (the application's
-// storage) and of a large body buffer, which would otherwise stay with the
-// device for the rest of the run; t may be nil.
-func (t *transfer) release(used bool) {
-	if t == nil || !used {
+// endTransfer lets go of the slot's finished block-wise transfer: its
+// request (the application's storage) and a large body buffer, which would
+// otherwise stay with the device for the rest of the run.
+func (c *Client) endTransfer() {
+	if !c.cur.blockwise {
 		return
 	}
+	t := c.blk
 	t.opts, t.payload = nil, nil
 	if cap(t.body) > 4096 {
 		t.body = nil
@@ -387,13 +391,13 @@ func (c *Client) expireNON(env ClientEnv, now sim.Time) {
 		c.failCur(env, now, BlockwiseFailed)
 		return
 	}
-	c.addWait(now, x.msg.Token, x.ref, false, x.obs, c.p.NonLifetime())
+	c.addWait(now, x.msg.Token, x.ref, false, c.p.NonLifetime())
 	c.finish(env, now)
 }
 
-func (c *Client) addWait(now sim.Time, tok Token, ref uint64, con bool, obs int16, life time.Duration) {
+func (c *Client) addWait(now sim.Time, tok Token, ref uint64, con bool, life time.Duration) {
 	e := c.more()
-	w := wait{token: tok, ref: ref, deadline: now.Add(life), con: con, obs: obs}
+	w := wait{token: tok, ref: ref, deadline: now.Add(life), con: con}
 	for i := range e.waits {
 		if e.waits[i].token == tok {
 			e.waits[i] = w
@@ -453,7 +457,7 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 				x.deadline = now.Add(c.p.ExchangeLifetime())
 				return
 			}
-			c.addWait(now, x.msg.Token, x.ref, true, x.obs, c.p.ExchangeLifetime())
+			c.addWait(now, x.msg.Token, x.ref, true, c.p.ExchangeLifetime())
 			c.finish(env, now)
 			return
 		}
@@ -479,29 +483,17 @@ func (c *Client) receive(env ClientEnv, now sim.Time, m *Message) {
 			c.remember(m.MessageID)
 			c.sendEmpty(env, ACK, m.MessageID)
 		}
-		if x.active && m.Token == x.msg.Token && x.blockwise && !x.msg.Options.Has(Observe) {
-			// A later block of a block-wise registration (a plain GET,
-			// RFC 7959 §2.6), not a notification.
+		if x.active && m.Token == x.msg.Token && (x.acked || !x.msg.Options.Has(Observe) || c.observing(m.Token) < 0) {
+			// The response to the slot's request: a separate or NON one, or
+			// a later block. Only while the registration of an observation
+			// that still holds awaits its ACK is a message with its token a
+			// notification (RFC 7641 §3.3.1: the observation stays until
+			// replaced).
 			c.response(env, now, m)
 			return
 		}
 		if i := c.observing(m.Token); i >= 0 {
-			// A notification, even while a re-registration is under way
-			// (RFC 7641 §3.3.1: the observation stays until replaced).
 			c.notification(env, now, int16(i), m)
-			if x.active && x.acked && x.obs == int16(i) {
-				// … and the separate response to that re-registration.
-				o := &c.extra.obs[i]
-				o.pending = false
-				if o.registered && c.p.Reregister > 0 {
-					o.again = now.Add(c.p.Reregister)
-				}
-				c.finish(env, now)
-			}
-			return
-		}
-		if x.active && m.Token == x.msg.Token {
-			c.response(env, now, m) // a separate NON/CON response to the slot's request
 			return
 		}
 		c.separate(env, now, m)
@@ -566,8 +558,7 @@ func (c *Client) observing(tok Token) int {
 	return -1
 }
 
-// separate handles a response matched by token to a waiting request or an
-// observation.
+// separate handles a response matched by token to a waiting request.
 func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
 	e := c.extra
 	if e == nil {
@@ -579,12 +570,6 @@ func (c *Client) separate(env ClientEnv, now sim.Time, m *Message) {
 			continue
 		}
 		e.waits = append(e.waits[:i], e.waits[i+1:]...)
-		if w.obs >= 0 {
-			c.registered(env, now, w.obs, m)
-		}
-		if w.ref == 0 && w.obs >= 0 {
-			return
-		}
 		if b2, ok := m.Options.Block2(); ok && b2.More && m.Code.Class() == 2 {
 			// The first block of a late response: its transfer is over.
 			env.Failed(w.ref, BlockwiseFailed)
@@ -651,8 +636,8 @@ func (c *Client) response(env ClientEnv, now sim.Time, m *Message) {
 func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 	x := &c.cur
 	ref, obs, blockwise := x.ref, x.obs, x.blockwise
+	c.endTransfer()
 	c.cur = exchange{obs: -1}
-	c.blk.release(blockwise)
 	if obs >= 0 && !blockwise {
 		// (A block-wise registration was recorded at its first block: the
 		// later blocks' responses carry no Observe, RFC 7959 §2.6.)
@@ -666,7 +651,7 @@ func (c *Client) done(env ClientEnv, now sim.Time, m *Message) {
 
 func (c *Client) failCur(env ClientEnv, now sim.Time, f Failure) {
 	ref, obs := c.cur.ref, c.cur.obs
-	c.blk.release(c.cur.blockwise)
+	c.endTransfer()
 	c.cur = exchange{obs: -1}
 	switch {
 	case obs >= 0 && f == ResponseLost:
@@ -775,12 +760,7 @@ func (c *Client) expireWaits(env ClientEnv, now sim.Time, e *clientExtra) {
 			continue
 		}
 		e.waits = append(e.waits[:i], e.waits[i+1:]...)
-		switch {
-		case w.obs >= 0 && e.obs[w.obs].registered:
-			e.obs[w.obs].pending = false // the earlier registration still holds
-		case w.obs >= 0:
-			c.lost(now, w.obs)
-		case w.con:
+		if w.con {
 			env.Failed(w.ref, ResponseLost)
 		}
 	}

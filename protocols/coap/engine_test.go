@@ -1081,6 +1081,29 @@ func TestBlockwiseEdgeCases(t *testing.T) {
 			t.Errorf("registered %v, notes %q, busy %v\n%s", c.c.extra.obs[0].registered, c.notes, c.c.Busy(), strings.Join(l.log, "\n"))
 		}
 	})
+	t.Run("a GET with a body larger than a block", func(t *testing.T) {
+		// Block1 for the body, and the early Block2 negotiation on top.
+		l := blockServer(0)
+		c := l.addClient(&small)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/big"), Payload: make([]byte, 100), Ref: 1})
+		l.run(sim.Time(10 * time.Second))
+		if !strings.Contains(l.log[0], "Block1=0/1/64") || !strings.Contains(l.log[0], "Block2=0/0/64") ||
+			len(l.delivered) == 0 || l.delivered[0] != "c1 GET /big 100B dup=false" || !slices.Equal(c.responses, []string{"1 2.05 200B"}) {
+			t.Errorf("delivered %q, responses %q\n%s", l.delivered, c.responses, strings.Join(l.log, "\n"))
+		}
+	})
+	t.Run("a finished transfer lets go of its buffers", func(t *testing.T) {
+		l := blockServer(0)
+		l.srv.SetResource("/huge", make([]byte, 5000))
+		c := l.addClient(&small)
+		c.c.Do(c, 0, Request{Confirmable: true, Code: PUT, Options: pathOpts("/up"), Payload: make([]byte, 100), Ref: 1})
+		c.c.Do(c, 0, Request{Confirmable: true, Code: GET, Options: pathOpts("/huge"), Ref: 2})
+		l.run(sim.Time(30 * time.Second))
+		b := c.c.blk
+		if !slices.Equal(c.responses, []string{"1 2.01 0B", "2 2.05 5000B"}) || b.opts != nil || b.payload != nil || b.body != nil {
+			t.Errorf("responses %q; kept opts %v, payload %d B, body buffer %d B", c.responses, b.opts, len(b.payload), cap(b.body))
+		}
+	})
 	t.Run("a duplicated NON block is ignored", func(t *testing.T) {
 		l := blockServer(0)
 		l.drop = func(toServer bool, m *Message, n int) bool {
