@@ -133,7 +133,9 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int32, arg uint64) EventID {
 	// A small queue is a small heap, cheaper than lanes.
 	if k.live < laneMinPending {
 		k.q.push(e)
-	} else if i := k.laneFor(at - k.now); i < 0 || !k.pushLane(i, e) {
+	} else if i := k.laneFor(at - k.now); i >= 0 {
+		k.pushLane(i, e)
+	} else {
 		k.q.push(e)
 	}
 	k.live++

@@ -281,6 +281,13 @@ func TestOrderDynamic(t *testing.T) {
 					if k.Pending() != len(ref.evs) {
 						t.Fatalf("step %d: Pending() = %d; want %d", step, k.Pending(), len(ref.evs))
 					}
+					wantAt := Never // NextAt, through the ladder and the lanes
+					if len(ref.evs) > 0 {
+						wantAt = ref.evs[0].at
+					}
+					if got := k.NextAt(); got != wantAt {
+						t.Fatalf("step %d: NextAt() = %v; want %v", step, got, wantAt)
+					}
 					n0, n1 := len(hs[0].fired), len(hs[1].fired)
 					k.Run(Never) // the handler stops after one event
 					wantTag, ok := ref.next()
@@ -729,6 +736,33 @@ func (r *rearmer) set(k *Kernel, at Time, arg uint64) {
 
 func (r *rearmer) HandleEvent(k *Kernel, ev Event) { r.fires++ }
 
+// TestPurgeBoundsLanes re-arms keepalive-like timers, each at now plus one
+// constant delay, so that they sit in a FIFO lane: the cancelled entries
+// must not pile up there either.
+func TestPurgeBoundsLanes(t *testing.T) {
+	const n = 2000
+	k := NewKernel()
+	rs := make([]rearmer, n)
+	for round := range 500 {
+		for i := range rs {
+			rs[i].set(k, k.Now()+Time(time.Minute), uint64(i))
+		}
+		if q := k.queued(); q > 2*n+purgeMin+1 {
+			t.Fatalf("round %d: %d queue entries for %d pending events", round, q, k.Pending())
+		}
+		k.Run(k.Now() + Time(time.Second)) // time passes; nothing is due
+	}
+	if len(k.lanes) == 0 {
+		t.Fatal("no lane formed: the test exercises the ladder only")
+	}
+	k.Run(Never)
+	for i := range rs {
+		if rs[i].fires != 1 {
+			t.Fatalf("timer %d fired %d times; want 1", i, rs[i].fires)
+		}
+	}
+}
+
 // TestPurgeBoundsMemory re-arms many timers over and over without letting
 // them fire: the cancelled entries must not pile up in the queue.
 func TestPurgeBoundsMemory(t *testing.T) {
@@ -819,6 +853,14 @@ func TestRenumber(t *testing.T) {
 			if k.seq > uint64(queued+1000) {
 				t.Errorf("seq = %d after renumbering; want at most %d", k.seq, queued+1000)
 			}
+			// Every queued entry, in the ladder or a lane, was renumbered
+			// below the kernel's sequence.
+			k.filter(func(e *entry) bool {
+				if e.key>>slotBits > k.seq {
+					t.Fatalf("an entry keeps sequence %d > %d after renumbering", e.key>>slotBits, k.seq)
+				}
+				return true
+			})
 			// Fire some, then add more ties.
 			h.stop = true
 			k.Run(Never)

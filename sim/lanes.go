@@ -29,10 +29,11 @@ const (
 	candSlots      = 16
 )
 
-// lane is a FIFO ring of entries scheduled with one delay.
+// lane is a FIFO ring of entries scheduled with one delay. Their times
+// never decrease (now + delay, and now never does) and their keys grow, so
+// the ring is in (time, key) order by construction.
 type lane struct {
 	delay Time
-	last  Time    // time of the last entry pushed
 	buf   []entry // len is a power of two
 	head  int
 	n     int
@@ -46,7 +47,6 @@ func (l *lane) push(e entry) {
 	}
 	l.buf[(l.head+l.n)&(len(l.buf)-1)] = e
 	l.n++
-	l.last = e.at
 }
 
 func (l *lane) pop() {
@@ -121,20 +121,16 @@ func (k *Kernel) laneFor(delay Time) int {
 	}
 	for i := range k.lanes {
 		if l := &k.lanes[i]; l.n == 0 { // an idle lane moves to the busier delay
-			l.delay, l.last = delay, 0
+			l.delay = delay
 			return i
 		}
 	}
 	return -1
 }
 
-// pushLane appends e to lane i, which takes it if e is not earlier than its
-// last entry, and reports whether it did.
-func (k *Kernel) pushLane(i int, e entry) bool {
+// pushLane appends e to lane i.
+func (k *Kernel) pushLane(i int, e entry) {
 	l := &k.lanes[i]
-	if e.at < l.last {
-		return false
-	}
 	l.push(e)
 	if l.n == 1 {
 		// Newly non-empty: insert it among the others by its head.
@@ -146,7 +142,6 @@ func (k *Kernel) pushLane(i int, e entry) bool {
 		}
 		k.byHead[j] = int8(i)
 	}
-	return true
 }
 
 // popLane removes the head of the lane with the earliest head, byHead[0],

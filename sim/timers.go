@@ -9,18 +9,23 @@ import (
 // TimerID names a timer of a Timers set. The zero value names none.
 type TimerID uint32
 
-// Timers is a set of protocol timers — retransmission timeouts that an
-// acknowledgement clears, keepalive deadlines that every packet pushes
-// back — most of which never expire. Putting each setting in the kernel's
-// queue and cancelling it costs a push, and later a pop of the cancelled
-// entry, per setting; Timers costs an append at most.
+// Timers is a set of protocol timers for timeouts that are set once and
+// nearly always cleared before they come — a CoAP retransmission timeout
+// that its ACK clears. Putting each setting in the kernel's queue and
+// cancelling it costs a push, and later a pop of the cancelled entry;
+// Timers costs a note appended to a wheel slot and one look at it when the
+// slot's tick comes (a deadline within the current slot is scheduled at
+// once, and an earlier note than the pending tick moves the tick). A timer
+// that moves at every packet (TCP's retransmission timer, a keepalive
+// deadline) is cheaper as a sim.Timer, which moves without any work:
+// measured, the wheel was 15–25 % slower for those.
 //
 // A timer's state is a small record in a dense array: its deadline, and the
 // deadline and generation of its note in a wheel whose slots are a power of
 // two nanoseconds wide. Setting a timer earlier than its note (or when it
 // has none) notes (timer, generation) in the slot covering the new
-// deadline; setting it later, or clearing it, only changes the deadline
-// (TCP moves its timer at almost every segment). The wheel ticks, with one
+// deadline; setting it later, or clearing it, only changes the deadline.
+// The wheel ticks, with one
 // kernel event, at the start of each slot that has notes; for each note
 // still current it schedules a kernel event at the exact deadline if that
 // is in the slot, files the note again if the deadline moved later, or

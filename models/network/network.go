@@ -105,8 +105,9 @@ type Network struct {
 	// when that Receive returns.
 	receiving bool
 	later     []uint32 // packets that reached their destination meanwhile
-	// sending is > 0 while Send runs outside a Receive (from a timer): a
-	// packet that reaches its destination inside it is delivered by an
+	// sending is > 0 while a Send runs. Inside a Receive, receiving decides
+	// (the packet waits in later); outside one (a timer, a workload event)
+	// a packet that reaches its destination inside Send is delivered by an
 	// event (deliverFlag), after the sender is done.
 	sending int
 }
