@@ -296,20 +296,14 @@ func (m *mqttNet) newConn(d *mqttDevice, b *mqttBroker) uint32 {
 		idx = m.free[n-1]
 		m.free = m.free[:n-1]
 	} else {
-		m.conns = append(m.conns, new(mqttConn))
-		m.kaT = append(m.kaT, sim.Timer{})
-		idx = uint32(len(m.conns) - 1)
+		idx = m.addConn(new(mqttConn))
 	}
 	cn := m.conns[idx]
 	gen := cn.gen + 1
 	// The broker side exists only once the SYN arrives.
 	*cn = mqttConn{m: m, idx: idx, gen: gen, live: true, dev: d, broker: b, srvDead: true, brkGone: true}
 	cn.cliISS = uint32(d.rng.Uint64())
-	p := &m.tcpP
-	if d.g.tcp.MSS != 0 {
-		p = &d.g.tcp
-	}
-	cn.cli.Init(p, cn.cliISS)
+	cn.cli.Init(&d.g.tcp, cn.cliISS)
 	return idx
 }
 
@@ -435,6 +429,14 @@ func (m *mqttNet) releasePub(ref uint64) {
 // ---- segments ----
 
 // sendSeg puts a segment on the network; toBroker gives the direction.
+// addConn appends a connection record and its keepalive timer (the two
+// tables are indexed alike) and returns its index.
+func (m *mqttNet) addConn(cn *mqttConn) uint32 {
+	m.conns = append(m.conns, cn)
+	m.kaT = append(m.kaT, sim.Timer{})
+	return uint32(len(m.conns) - 1)
+}
+
 func (m *mqttNet) sendSeg(idx uint32, seg tcp.Segment, toBroker bool) {
 	cn := m.conns[idx]
 	b := m.pool.get()
@@ -1132,7 +1134,7 @@ func (m *mqttNet) addGateway(name string, ids []network.NodeID, g *config.Gatewa
 		return fmt.Errorf("gateways.%s.bridge.to: %q is not a broker", name, g.Bridge.To)
 	}
 	w := m.w
-	bg := &mqttGroup{m: m, name: name, devs: make([]mqttDevice, len(ids)), first: ids[0]}
+	bg := &mqttGroup{m: m, name: name, devs: make([]mqttDevice, len(ids)), first: ids[0], tcp: m.tcpP}
 	bg.cfg = mqtt.ClientConfig{CleanSession: false, KeepAlive: time.Minute, Reconnect: true}
 	seed := w.Net.Seed()
 	for i, id := range ids {
@@ -1161,8 +1163,7 @@ func (m *mqttNet) addGateway(name string, ids []network.NodeID, g *config.Gatewa
 func (gw *gateway) connectLocal() {
 	m := gw.m
 	idx := uint32(len(m.conns))
-	m.conns = append(m.conns, &mqttConn{loop: gw, m: m, idx: idx, gen: 1, live: true})
-	m.kaT = append(m.kaT, sim.Timer{})
+	m.addConn(&mqttConn{loop: gw, m: m, idx: idx, gen: 1, live: true})
 	env := (*brokerEnv)(gw.local)
 	c := mqtt.ConnID(idx)
 	gw.local.eng.Open(env, 0, c)

@@ -1,13 +1,13 @@
 package topologies
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
 	"github.com/iotsim/iotsim/models/network"
-	"github.com/iotsim/iotsim/sim"
 )
 
 // collect is a Sink that keeps every row.
@@ -156,13 +156,7 @@ func TestSameSeedSameWorldDifferentSeedDifferent(t *testing.T) {
 	text := strings.Replace(twoGroups, `delay = { dist = "constant", value = "10ms" }`,
 		`delay = { dist = "lognormal", mean = "10ms", stddev = "5ms" }`, 1)
 	latencies := func(seed uint64) []float64 {
-		c := &collect{}
-		w, err := Build(load(t, text), Options{Seed: seed, Sink: c})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.K.Run(sim.Never)
-		w.Finish()
+		c, _, _ := runWorld(t, text, Options{Seed: seed})
 		var l []float64
 		for _, m := range c.msgs {
 			l = append(l, m.LatencyMs)
@@ -170,17 +164,7 @@ func TestSameSeedSameWorldDifferentSeedDifferent(t *testing.T) {
 		return l
 	}
 	a, b, c := latencies(1), latencies(1), latencies(2)
-	same := func(x, y []float64) bool {
-		if len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if x[i] != y[i] {
-				return false
-			}
-		}
-		return true
-	}
+	same := slices.Equal[[]float64]
 	if !same(a, b) {
 		t.Error("same seed gave different latencies")
 	}
