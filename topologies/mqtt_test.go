@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/iotsim/iotsim/metrics"
+	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/sim"
 )
 
 // mqttScenario: n sensors publishing to one broker, one subscriber app.
@@ -398,5 +400,53 @@ mqtt = { qos = 1, keepalive = "0s", tcp_user_timeout = ` + tc.timeout + ` }
 		case !tc.closed && r.Closed:
 			t.Errorf("timeout %s: closed at %.1f s (%s); want still open: Linux's budget is ≈ 924.6 s", tc.timeout, closed, r.CloseReason)
 		}
+	}
+}
+
+// TestMQTTOfflineQueueZero: offline_queue = 0 keeps nothing while the
+// client is disconnected (the engine's own 0 would mean its default of
+// 1000), so an outage loses the publications made during it, which the
+// default queue delivers after the reconnection.
+func TestMQTTOfflineQueueZero(t *testing.T) {
+	delivered := map[string]int{}
+	for _, q := range []string{"", ", offline_queue = 0"} {
+		w, c := build(t, `
+name = "offline"
+duration = "300s"
+drain = "60s"
+[links.l]
+delay = { dist = "constant", value = "10ms" }
+[brokers.cloud]
+link = "l"
+[devices.app]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+mqtt = { qos = 1, subscribe = ["fleet/#"] }
+[devices.s]
+link = "l"
+attach = "cloud"
+protocol = "mqtt"
+start = "1s"
+workload = { kind = "periodic", interval = "1s", payload = 8 }
+mqtt = { qos = 1, keepalive = "10s"`+q+` }
+`, Options{Seed: 1})
+		s := nodeID(t, w, "s-0")
+		w.Net.SetDropFilter(func(p *network.Packet) bool {
+			now := w.K.Now()
+			return (p.Src == s || p.Dst == s) && now > sim.Time(100e9) && now < sim.Time(160e9)
+		})
+		w.K.Run(w.End())
+		w.Finish()
+		for _, m := range c.msgs {
+			if m.Group == "s" && m.Delivered {
+				delivered[q]++
+			}
+		}
+	}
+	// About 45 of the 60 s outage pass disconnected (keepalive detection
+	// takes up to 15 s): those publications are the difference.
+	if d := delivered[""] - delivered[", offline_queue = 0"]; d < 30 {
+		t.Errorf("delivered %v: the default queue saves %d more than none; want ≥ 30", delivered, d)
 	}
 }
