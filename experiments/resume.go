@@ -43,9 +43,7 @@ const doneFormat = 1
 type doneRecord struct {
 	Format     int
 	PlanSHA256 string
-	RunID      string
-	Seed       int64
-	Msgs       int64 // message rows written, for the summary
+	RunID      string // the run's seed is in the plan the hash names
 	Row        metrics.RunRow
 }
 
@@ -100,9 +98,9 @@ func donePath(dir, id string) string { return filepath.Join(dir, DoneDir, id+".g
 
 // writeDone writes run's completion record through a temporary file renamed
 // into place.
-func writeDone(dir, hash string, run Run, msgs int64, row metrics.RunRow) error {
+func writeDone(dir, hash string, run Run, row metrics.RunRow) error {
 	var buf bytes.Buffer
-	rec := doneRecord{Format: doneFormat, PlanSHA256: hash, RunID: run.ID, Seed: run.Seed, Msgs: msgs, Row: row}
+	rec := doneRecord{Format: doneFormat, PlanSHA256: hash, RunID: run.ID, Row: row}
 	if err := gob.NewEncoder(&buf).Encode(&rec); err != nil {
 		return err
 	}
@@ -147,10 +145,10 @@ func completedRuns(dir, hash string, runs []Run, tables []string) (map[int]Resul
 	done := map[int]Result{}
 	for i, r := range runs {
 		rec, ok := records[r.ID]
-		if !ok || rec.Seed != r.Seed || !tablesPresent(dir, r.ID, tables) {
+		if !ok || !tablesPresent(dir, r.ID, tables) {
 			continue
 		}
-		done[i] = Result{Info: runInfo(r, rec.Row), Msgs: rec.Msgs, Skipped: true}
+		done[i] = Result{Info: runInfo(r, rec.Row), Skipped: true}
 	}
 	return done, nil
 }

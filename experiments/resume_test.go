@@ -271,6 +271,18 @@ func TestResumeRefusesAnotherPlan(t *testing.T) {
 			sameFiles(t, "folder after "+tc.name, before, dataFiles(t, dir))
 		})
 	}
+	// An interrupted folder has no manifest yet: its completion records
+	// alone name the plan, and another plan is refused by them.
+	interrupted := t.TempDir()
+	if _, err := Execute(context.Background(), runs, opts(interrupted, exp, resumeExperiment, 1)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(interrupted, "manifest.json"))
+	os.Remove(filepath.Join(interrupted, "runs.parquet"))
+	other, otherExp := plan(t, resumeExperiment, "seed=6")
+	if _, err := Execute(context.Background(), other, opts(interrupted, otherExp, resumeExperiment, 1)); !errors.As(err, new(*MismatchError)) {
+		t.Errorf("interrupted folder of another plan: Execute = %v; want a *MismatchError from its completion records", err)
+	}
 	// A manifest without a plan (or another plan) is refused as well.
 	os.RemoveAll(filepath.Join(dir, DoneDir))
 	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"tool":"iotsim"}`), 0o644)

@@ -70,8 +70,7 @@ type Progress struct {
 type Result struct {
 	Info    output.RunInfo
 	Wall    time.Duration
-	Msgs    int64 // message rows written
-	Skipped bool  // complete in the folder already (resume): not executed again
+	Skipped bool // complete in the folder already (resume): not executed again
 }
 
 // Execute runs every run, writes their tables and completion records, then
@@ -233,12 +232,11 @@ func executeOne(ctx context.Context, run Run, hash string, opts Options, report 
 		return Result{}, fmt.Errorf("run %s: %w", run.ID, err)
 	}
 	// The completion record goes last: with it the run counts as complete.
-	msgs := w.Rows(output.TableMessages)
-	if err := writeDone(opts.Out, hash, run, msgs, row); err != nil {
+	if err := writeDone(opts.Out, hash, run, row); err != nil {
 		return Result{}, fmt.Errorf("run %s: completion record: %w", run.ID, err)
 	}
 	report(end, end, 0, true)
-	return Result{Info: runInfo(run, row), Wall: time.Since(began), Msgs: msgs}, nil
+	return Result{Info: runInfo(run, row), Wall: time.Since(began)}, nil
 }
 
 // experimentHash identifies the experiment text in outputs.
