@@ -166,8 +166,8 @@ link = "wifi"
 [sweep]
 mode = "zip"
 [sweep.params]
-"devices.s.protocol" = ["mqtt", "coap", "coap"]
-"devices.s.attach"   = ["cloud", "api", "cloud"]
+"devices.s.protocol" = ["mqtt", "coap", "coap", "coap"]
+"devices.s.attach"   = ["cloud", "api", "cloud", "cloud"]
 `, nil, `
 f.toml:16:41: devices.s.attach: "cloud" is a broker, but protocol "coap" attaches to a coap_server (valid: api) (at sweep point 2: devices.s.attach = "cloud", devices.s.protocol = "coap")`},
 	{"zip point, second key", base + `[sweep]

@@ -146,14 +146,14 @@ func (r *resolver) checkSweepValues(mode string) {
 				vals[j] = sweptValue{&r.params[j], i}
 				with = append(with, vals[j].String())
 			}
-			r.checkPoint(known, vals, fmt.Sprintf(" (at sweep point %d: %s)", i, strings.Join(with, ", ")), true)
+			r.checkPoint(known, vals, fmt.Sprintf(" (at sweep point %d: %s)", i, strings.Join(with, ", ")))
 		}
 		return
 	}
 	for j := range r.params {
 		for i := range r.params[j].values {
 			v := sweptValue{&r.params[j], i}
-			r.checkPoint(known, []sweptValue{v}, fmt.Sprintf(" (with %s from the sweep)", v), false)
+			r.checkPoint(known, []sweptValue{v}, fmt.Sprintf(" (with %s from the sweep)", v))
 		}
 	}
 }
@@ -172,11 +172,12 @@ func (v sweptValue) String() string {
 func (r *resolver) pos(v sweptValue) Pos { return r.src.where(v.pr.at.index(v.i)) }
 
 // checkPoint resolves the experiment with vals put in place of the sweep and
-// adds the problems that are not known yet (with once, remembering them, so
-// that a problem shared by several points is reported once). A problem
+// adds the problems that are not known yet; for a zip point (several
+// values) it remembers them, so that a problem shared by several points is
+// reported once. A problem
 // about a swept key keeps its value's position, any other gets the first
 // value's; both get the note, unless a single value's own problem.
-func (r *resolver) checkPoint(known map[string]bool, vals []sweptValue, note string, once bool) {
+func (r *resolver) checkPoint(known map[string]bool, vals []sweptValue, note string) {
 	c := r.src.Clone()
 	delete(c.Tree, "sweep")
 	c.point = true
@@ -192,7 +193,7 @@ func (r *resolver) checkPoint(known map[string]bool, vals []sweptValue, note str
 		if known[key] {
 			continue
 		}
-		if once {
+		if len(vals) > 1 {
 			known[key] = true
 		}
 		swept := slices.ContainsFunc(vals, func(v sweptValue) bool { return under(q.Path, v.pr.target.String()) })
