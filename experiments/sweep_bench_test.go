@@ -51,7 +51,7 @@ replications = %d
 	return runs
 }
 
-// peakHeap samples the live heap every few milliseconds until stopped.
+// peakHeap samples the heap in use (HeapAlloc: live objects and uncollected garbage) every few milliseconds until stopped.
 type peakHeap struct {
 	peak atomic.Uint64
 	stop chan struct{}
@@ -89,7 +89,7 @@ func (p *peakHeap) MB() float64 {
 
 // BenchmarkSweepWorkers runs an 8-run sweep (each run about half a second on
 // one core) with 1 and 2 workers: the speed-up of the worker pool. It also
-// reports the peak live heap, which grows with the workers, not the runs.
+// reports the peak heap, which grows with the workers, not the runs.
 func BenchmarkSweepWorkers(b *testing.B) {
 	benchWorkers(b, benchSweep(b, 4))
 }
