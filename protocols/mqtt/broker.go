@@ -338,11 +338,7 @@ func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 	case Publish:
 		b.receivePublish(env, cn, p)
 	case Puback:
-		if i := s.findInflight(p.PacketID, QoS1, stateSent); i >= 0 {
-			completed(env, s.inflight[i].ref)
-			s.removeInflight(i)
-			b.fillInflight(env, s)
-		}
+		b.acknowledged(env, s, p.PacketID, QoS1, stateSent)
 	case Pubrec:
 		// Answer PUBREL even for an unknown id, so the peer can finish.
 		if i := s.findInflight(p.PacketID, QoS2, stateSent); i >= 0 {
@@ -352,11 +348,7 @@ func (b *Broker) Receive(env BrokerEnv, now sim.Time, c ConnID, p *Packet) {
 		}
 		b.sendAck(env, c, Pubrel, p.PacketID)
 	case Pubcomp:
-		if i := s.findInflight(p.PacketID, QoS2, stateReleased); i >= 0 {
-			completed(env, s.inflight[i].ref)
-			s.removeInflight(i)
-			b.fillInflight(env, s)
-		}
+		b.acknowledged(env, s, p.PacketID, QoS2, stateReleased)
 	case Pubrel:
 		// QoS 2 from the client: forward on PUBREL, as mosquitto does.
 		if i := s.findIncoming(p.PacketID); i >= 0 {
@@ -630,6 +622,17 @@ func (b *Broker) removeSub(s *session, k int) {
 	}
 	n.prune()
 	b.stats.Subscriptions--
+}
+
+// acknowledged ends the in-flight copy with id, QoS qos and state state
+// (PUBACK of a QoS 1 copy, PUBCOMP of a released QoS 2 one) and lets the
+// next queued copy in; an unknown id is ignored.
+func (b *Broker) acknowledged(env BrokerEnv, s *session, id uint16, qos QoS, state uint8) {
+	if i := s.findInflight(id, qos, state); i >= 0 {
+		completed(env, s.inflight[i].ref)
+		s.removeInflight(i)
+		b.fillInflight(env, s)
+	}
 }
 
 // discardSession forgets s: its subscriptions, and its queued and
