@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -107,7 +108,7 @@ func (r *Report) metricCharts(m int, yLabel string) []chart {
 			s := series{label: keys[g]}
 			pts = slices.Clone(pts)
 			slices.SortStableFunc(pts, func(a, b *Point) int {
-				return cmpFloat(param.x(a.Params[x].Value), param.x(b.Params[x].Value))
+				return cmp.Compare(param.x(a.Params[x].Value), param.x(b.Params[x].Value))
 			})
 			for _, p := range pts {
 				s.add(param.x(p.Params[x].Value), p.Stats[m])
@@ -182,16 +183,6 @@ func wantLog(ss []series) bool {
 		}
 	}
 	return lo > 0 && hi/lo > 100
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // cell formats a statistic as "mean ± half-width" ("n/a" with no value).

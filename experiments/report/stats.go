@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/iotsim/iotsim/experiments"
@@ -58,15 +59,7 @@ func cdf(parts ...[]weighted) (xs, ys []float64) {
 	if len(all) == 0 {
 		return nil, nil
 	}
-	slices.SortStableFunc(all, func(a, b weighted) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(all, func(a, b weighted) int { return cmp.Compare(a.v, b.v) })
 	var total float64
 	for _, p := range all {
 		total += p.w
