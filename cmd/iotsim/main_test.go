@@ -31,6 +31,18 @@ func writeFile(t *testing.T, dir, name, text string) string {
 	return p
 }
 
+// smallSweep writes small swept over the loss probabilities values (a
+// TOML list body, "0.0, 0.2") with two replications, and returns its path.
+func smallSweep(t *testing.T, dir, values string) string {
+	t.Helper()
+	return writeFile(t, dir, "sweep.toml", small+`
+[sweep]
+replications = 2
+[sweep.params]
+"links.l.loss.p" = [`+values+`]
+`)
+}
+
 const small = `name = "small"
 duration = "1m"
 [links.l]
@@ -116,12 +128,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 
 func TestValidateList(t *testing.T) {
 	dir := t.TempDir()
-	file := writeFile(t, dir, "sweep.toml", small+`
-[sweep]
-replications = 2
-[sweep.params]
-"links.l.loss.p" = [0.0, 0.2]
-`)
+	file := smallSweep(t, dir, "0.0, 0.2")
 	code, stdout, stderr := iotsim(t, "validate", "--list", file)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -163,24 +170,7 @@ func TestProgressPrinterWaitsASecondThenReports(t *testing.T) {
 // `report` makes it once the shards are in.
 func TestReportWritesSummaryForShards(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "s.toml")
-	os.WriteFile(file, []byte(`name = "s"
-duration = "20s"
-[links.l]
-loss = { model = "bernoulli", p = 0.1 }
-[coap_servers.c]
-link = "l"
-[devices.d]
-count = 3
-link = "l"
-attach = "c"
-protocol = "udp"
-workload = { kind = "periodic", interval = "1s", payload = 8 }
-[sweep]
-replications = 2
-[sweep.params]
-"links.l.loss.p" = [0.1, 0.2]
-`), 0o644)
+	file := smallSweep(t, dir, "0.1, 0.2")
 	out := filepath.Join(dir, "out")
 	for _, shard := range []string{"1/2", "2/2"} {
 		if code, _, stderr := iotsim(t, "run", "--quiet", "--out", out, "--shard", shard, file); code != 0 {

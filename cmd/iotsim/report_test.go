@@ -10,12 +10,7 @@ import (
 
 func TestReportHTML(t *testing.T) {
 	dir := t.TempDir()
-	file := writeFile(t, dir, "sweep.toml", small+`
-[sweep]
-replications = 2
-[sweep.params]
-"links.l.loss.p" = [0.0, 0.3]
-`)
+	file := smallSweep(t, dir, "0.0, 0.3")
 	out := filepath.Join(dir, "out")
 	if code, _, stderr := iotsim(t, "run", "--quiet", "--out", out, file); code != 0 {
 		t.Fatalf("run: exit %d, stderr %q", code, stderr)
