@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iotsim/iotsim/metrics"
-	"github.com/iotsim/iotsim/models/network"
-	"github.com/iotsim/iotsim/sim"
 )
 
 // mqttScenario: n sensors publishing to one broker, one subscriber app.
@@ -431,11 +430,7 @@ start = "1s"
 workload = { kind = "periodic", interval = "1s", payload = 8 }
 mqtt = { qos = 1, keepalive = "10s"`+q+` }
 `, Options{Seed: 1})
-		s := nodeID(t, w, "s-0")
-		w.Net.SetDropFilter(func(p *network.Packet) bool {
-			now := w.K.Now()
-			return (p.Src == s || p.Dst == s) && now > sim.Time(100e9) && now < sim.Time(160e9)
-		})
+		cutOff(t, w, "s-0", true, 100*time.Second, 160*time.Second)
 		w.K.Run(w.End())
 		w.Finish()
 		for _, m := range c.msgs {

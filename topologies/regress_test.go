@@ -3,8 +3,8 @@ package topologies
 import (
 	"fmt"
 	"testing"
+	"time"
 
-	"github.com/iotsim/iotsim/models/network"
 	"github.com/iotsim/iotsim/protocols/tcp"
 	"github.com/iotsim/iotsim/sim"
 )
@@ -116,11 +116,7 @@ attach = "cloud"
 protocol = "mqtt"
 mqtt = { qos = 1, subscribe = ["x/#"], keepalive = "10s" }
 `, Options{Seed: 1})
-	app := nodeID(t, w, "app-0")
-	w.Net.SetDropFilter(func(p *network.Packet) bool {
-		now := w.K.Now()
-		return p.Dst == app && now > sim.Time(100e9) && now < sim.Time(200e9)
-	})
+	cutOff(t, w, "app-0", false, 100*time.Second, 200*time.Second)
 	w.K.Run(w.End())
 	run := w.Finish()
 	if len(c.conns) == 0 || c.conns[0].CloseReason != "keepalive_timeout" || !c.conns[0].Lost {
@@ -161,11 +157,7 @@ start = "5s"
 workload = { kind = "periodic", interval = "20s", payload = 8 }
 mqtt = { qos = 1, topic = "x/1", keepalive = "10s", clean_session = false }
 `, Options{Seed: 1})
-	pub := nodeID(t, w, "pub-0")
-	w.Net.SetDropFilter(func(p *network.Packet) bool {
-		now := w.K.Now()
-		return p.Dst == pub && now > sim.Time(30e9) && now < sim.Time(100e9)
-	})
+	cutOff(t, w, "pub-0", false, 30*time.Second, 100*time.Second)
 	w.K.Run(w.End())
 	run := w.Finish()
 	var copies int64

@@ -4,10 +4,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/iotsim/iotsim/experiments/config"
 	"github.com/iotsim/iotsim/metrics"
 	"github.com/iotsim/iotsim/models/network"
+	"github.com/iotsim/iotsim/sim"
 )
 
 // collect is a Sink that keeps every row.
@@ -42,6 +44,18 @@ func runWorld(t *testing.T, text string, opts Options) (*collect, metrics.RunRow
 	w, c := build(t, text, opts)
 	w.K.Run(w.End())
 	return c, w.Finish(), w
+}
+
+// cutOff loses every packet to node name (and from it too, with both)
+// while the time is strictly between from and to: a scripted outage of one
+// device.
+func cutOff(t *testing.T, w *World, name string, both bool, from, to time.Duration) {
+	t.Helper()
+	id := nodeID(t, w, name)
+	w.Net.SetDropFilter(func(p *network.Packet) bool {
+		now := w.K.Now()
+		return (p.Dst == id || both && p.Src == id) && now > sim.Time(from) && now < sim.Time(to)
+	})
 }
 
 // nodeID is the id of the node named name.
